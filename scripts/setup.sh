@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Sets up everything vms_desk needs on Debian/Ubuntu: system libraries (Qt runtime, libVLC, Xvfb), a
+# virtual environment in .venv and the package with its development tools. Safe to run again: it only
+# installs what is missing or changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-system-deps.sh
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PY" -m venv .venv
+fi
+stamp=.venv/.vms_desk-installed
+want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] || ! .venv/bin/python -c "import vms_desk" 2>/dev/null; then
+  .venv/bin/python -m pip install --quiet --upgrade pip
+  .venv/bin/python -m pip install --quiet -e ".[dev]"
+  echo "$want" > "$stamp"
+fi
+echo "setup: ready (.venv)"

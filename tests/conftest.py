@@ -1,0 +1,54 @@
+"""Shared fixtures: simulators on free loopback ports, an isolated VMS_DESK_HOME, an HTTP client."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("LANG", "C.UTF-8")
+
+from vms_desk.core.models import Vendor
+from vms_desk.sim.base import SimState
+from vms_desk.sim.registry import RunningSim, start_sim
+from vms_desk.vendors.http_client import make_http_client
+
+
+@pytest.fixture
+def sim_factory(tmp_path: Path) -> Iterator[Callable[..., RunningSim]]:
+    """start(vendor, **state_fields) -> RunningSim; exports finish fast; all stopped afterwards."""
+    running: list[RunningSim] = []
+
+    def start(vendor: Vendor, **fields: Any) -> RunningSim:
+        fields.setdefault("export_seconds", 0.3)
+        fields.setdefault("workdir", tmp_path / f"sim-{vendor.value}-{len(running)}")
+        fields["workdir"].mkdir(parents=True, exist_ok=True)
+        sim = start_sim(vendor, state=SimState(**fields))
+        running.append(sim)
+        return sim
+
+    yield start
+    for sim in running:
+        sim.stop()
+
+
+@pytest_asyncio.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    """The app's HTTP client configuration, closed after the test."""
+    async with make_http_client() as client:
+        yield client
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty VMS_DESK_HOME for this test."""
+    folder = tmp_path / "home"
+    folder.mkdir()
+    monkeypatch.setenv("VMS_DESK_HOME", str(folder))
+    return folder

@@ -1,0 +1,1 @@
+"""Vendor clients behind the one protocol in vms_desk.core.protocol."""
