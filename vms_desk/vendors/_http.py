@@ -22,6 +22,7 @@ from vms_desk.core.errors import (
     ServerError,
     TlsError,
 )
+from vms_desk.vendors.tls import pin_error
 
 # httpx accepts a mapping or a list of pairs; its own alias is private.
 QueryParams = Mapping[str, str] | Sequence[tuple[str, str]] | None
@@ -72,6 +73,8 @@ def _describe(url: str) -> str:
 
 def _transport_error(exc: httpx.HTTPError, url: str) -> ServerError:
     where = _describe(url)
+    if (pinned := pin_error(exc)) is not None:
+        return pinned
     cause = exc.__cause__ or exc.__context__
     if isinstance(cause, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(exc):
         return TlsError(

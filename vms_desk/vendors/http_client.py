@@ -2,21 +2,39 @@
 
 from __future__ import annotations
 
+import ssl
+
 import httpx
 
 from vms_desk import __version__
+from vms_desk.core.models import ServerConfig
+from vms_desk.vendors.tls import pinned_context
 
 # Connect quickly so an unreachable server is reported fast; reads may wait on a busy server.
 TIMEOUT = httpx.Timeout(connect=5.0, read=60.0, write=30.0, pool=10.0)
 
 
-def make_http_client(*, verify: bool = True, timeout: httpx.Timeout = TIMEOUT) -> httpx.AsyncClient:
-    """An AsyncClient with vms_desk's timeouts and identity; certificate checks on by default."""
+def make_http_client(
+    *, verify: bool = True, pinned_sha256: str | None = None, timeout: httpx.Timeout = TIMEOUT
+) -> httpx.AsyncClient:
+    """An AsyncClient with vms_desk's timeouts and identity; certificate checks on by default.
+
+    With `pinned_sha256`, only the server certificate with that fingerprint is accepted.
+    """
+    tls: ssl.SSLContext | bool = pinned_context(pinned_sha256) if pinned_sha256 else verify
     return httpx.AsyncClient(
-        verify=verify,
+        verify=tls,
         timeout=timeout,
         follow_redirects=False,  # a redirect to another host would carry credentials there
         headers={"User-Agent": f"vms_desk/{__version__}"},
         limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
         trust_env=False,  # proxies from the environment are not for VMS traffic on a site LAN
     )
+
+
+TLS_PIN_SETTING = "tls_sha256"
+
+
+def http_client_for(config: ServerConfig) -> httpx.AsyncClient:
+    """A client for one server: pinned to its trusted certificate when the user stored one."""
+    return make_http_client(pinned_sha256=config.settings.get(TLS_PIN_SETTING) or None)
