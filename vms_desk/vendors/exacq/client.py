@@ -1,0 +1,295 @@
+"""The exacqVision Web Service client: form login, `s=` sessions, search, and session-bound exports."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import datetime, timedelta, tzinfo
+from typing import Any, TypeVar
+
+import httpx
+
+from vms_desk.core.errors import AuthFailed, ExportLost, NotFound, ProtocolError, VmsDeskError
+from vms_desk.core.export import ExportRequest
+from vms_desk.core.models import Camera, Recordings, ServerConfig, ServerInfo, TimeSpan, Vendor
+from vms_desk.core.options import Capabilities, FormatSpec, OptionKind, OptionSpec
+from vms_desk.core.protocol import Download, ExportHandle, ExportPhase, ExportStatus, RemoteFile
+from vms_desk.core.times import to_exacq
+from vms_desk.vendors._http import BodyStream, Funnel
+from vms_desk.vendors.exacq.errors import export_lost
+from vms_desk.vendors.exacq.requests import (
+    CreateExport,
+    CreateSearch,
+    DownloadExport,
+    Endpoint,
+    FinishExport,
+    GetConfig,
+    GetExportStatus,
+    GetFormats,
+    Login,
+    Logout,
+)
+from vms_desk.vendors.exacq.wire import ConfigReply, Reply
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+EXCERPT = 300
+MAX_MESSAGE = 64 * 1024  # a JSON refusal sent in place of a download
+# The Redoc's default export format is ps_zip, but a server that lists no formats is asked for mp4,
+# the one format public client code is known to use.
+FALLBACK_FORMAT = "mp4"
+FORMAT_LABELS = {
+    "mp4": "MP4 video",
+    "avi": "AVI video",
+    "exe": "Self-playing EXE (exacqVision player)",
+    "ps_zip": "ZIP with the exacqVision player",
+}
+# Choice: the suffix the server gives each format's file; the Redoc says only "a suffix that
+# matches the export format".
+EXTENSIONS = {"mp4": "mp4", "avi": "avi", "exe": "exe", "ps_zip": "zip"}
+NAME_OPTION = OptionSpec(
+    name="name",
+    kind=OptionKind.TEXT,
+    label="Export name",
+    help="The name exacqVision gives the exported file (the format's suffix is added).",
+    maximum=120,
+)
+
+
+def file_name(name: str, fmt: str) -> str:
+    """The name the server gives the file: `name` (default Export) with the format's suffix."""
+    ext = EXTENSIONS.get(fmt, fmt)
+    base = name.replace("\\", "/").rsplit("/", 1)[-1].strip() or "Export"
+    return base if base.lower().endswith("." + ext) else f"{base}.{ext}"
+
+
+def _whole_seconds_up(value: datetime) -> datetime:
+    # exacq times carry whole seconds: round the end up so the export still covers the span asked for.
+    return value if not value.microsecond else value.replace(microsecond=0) + timedelta(seconds=1)
+
+
+class Client:
+    """An exacqVision Web Service (v1) client; `config.settings["server_id"]` is the login's `s`."""
+
+    vendor = Vendor.EXACQ
+
+    def __init__(self, config: ServerConfig, password: str | None, http: httpx.AsyncClient) -> None:
+        self.config = config
+        self._password = password
+        self._where = f"exacqVision at {config.url}"
+        self._funnel = Funnel(http, config.url, "exacqVision")
+        self._server_id = config.settings.get("server_id", "0").strip() or "0"
+        self._session: str | None = None
+        self._info: ServerInfo | None = None
+        self._zone: tzinfo | None = None
+        self._caps: Capabilities | None = None
+        self._lock = asyncio.Lock()
+
+    # --- the funnel --------------------------------------------------------------------------------
+    async def _send(self, request: Endpoint[Any], session: str) -> Reply:
+        response = await self._funnel.send(
+            request.method, request.path, params=request.params(session), data=request.form(), check=False
+        )
+        return self._reply(request, response.status_code, response.headers, response.content)
+
+    def _reply(self, request: Endpoint[Any], status: int, headers: httpx.Headers, content: bytes) -> Reply:
+        body: dict[str, Any] | None = None
+        if content.lstrip()[:1] == b"{" or "json" in headers.get("content-type", ""):
+            try:
+                parsed = json.loads(content)
+            except ValueError:
+                parsed = None
+            body = parsed if isinstance(parsed, dict) else None
+        excerpt = content[:EXCERPT].decode("utf-8", "replace")
+        return Reply(status, body, excerpt, self._where, f"{request.method} {request.path}")
+
+    async def call(self, request: Endpoint[T]) -> T:
+        """Send one request; a refused session is renewed once and the request repeated once."""
+        if not request.uses_session:
+            return request.decode(await self._send(request, ""))
+        session = await self._current_session()
+        reply = await self._send(request, session)
+        if reply.session_refused:
+            log.info(
+                "%s refused the session (%s, HTTP %s); logging in again",
+                self._where,
+                reply.request,
+                reply.status,
+            )
+            session = await self._relogin(session)
+            reply = await self._send(request, session)
+        return request.decode(reply)
+
+    # --- the session -------------------------------------------------------------------------------
+    async def _login_locked(self) -> str:
+        if self._password is None:
+            raise AuthFailed(f"No password is known for {self._where}: enter it in the server's settings.")
+        login = await self.call(Login(self.config.user, self._password, self._server_id))
+        self._session = login.session_id
+        self._info = ServerInfo(vendor=self.vendor, name=login.name, version=login.version)
+        return login.session_id
+
+    async def _current_session(self) -> str:
+        async with self._lock:
+            return self._session or await self._login_locked()
+
+    async def _relogin(self, stale: str) -> str:
+        async with self._lock:
+            if self._session and self._session != stale:
+                return self._session  # another call has already logged in again
+            self._session = None
+            return await self._login_locked()
+
+    async def connect(self) -> ServerInfo:
+        """Log in (once); later calls log in again transparently when the session expires."""
+        await self._current_session()
+        assert self._info is not None
+        return self._info
+
+    async def aclose(self) -> None:
+        """Log out; never raises."""
+        session, self._session = self._session, None
+        if session is None:
+            return
+        try:
+            await self.call(Logout(session))
+        except Exception as exc:  # a failed logout must not hide what the caller was doing
+            log.info("logout from %s failed: %s", self._where, exc)
+
+    # --- cameras and recordings --------------------------------------------------------------------
+    async def _config(self) -> ConfigReply:
+        config = await self.call(GetConfig())
+        self._zone = config.zone
+        return config
+
+    async def _server_zone(self) -> tzinfo:
+        if self._zone is None:
+            await self._config()
+        assert self._zone is not None
+        return self._zone
+
+    async def list_cameras(self) -> list[Camera]:
+        """config.web's cameras (and the server's timezone, kept for the times this client sends)."""
+        return [camera.to_camera() for camera in (await self._config()).cameras]
+
+    async def recordings(self, camera_id: str, span: TimeSpan) -> Recordings:
+        """search.web's clips in the span, adjacent clips merged."""
+        zone = await self._server_zone()
+        end = _whole_seconds_up(span.end)
+        reply = await self.call(CreateSearch(camera_id, to_exacq(span.start, zone), to_exacq(end, zone)))
+        if reply.search_id:
+            # The Redoc asks for a search to be logged out when finished; a failure here costs nothing.
+            try:
+                await self.call(Logout(reply.search_id))
+            except VmsDeskError as exc:
+                log.info("closing search on %s failed: %s", self._where, exc)
+        return Recordings(known=True, spans=reply.spans(span))
+
+    async def snapshot(self, camera_id: str, at: TimeSpan) -> bytes | None:
+        """None: the recorded-frame endpoint's path is not in the public record (VENDOR-NOTES §4)."""
+        return None
+
+    # --- exports -----------------------------------------------------------------------------------
+    async def capabilities(self) -> Capabilities:
+        """The server's export formats (mp4 when it lists none) and the `name` option."""
+        if self._caps is None:
+            names = await self.call(GetFormats()) or (FALLBACK_FORMAT,)
+            formats = tuple(FormatSpec(name=n, label=FORMAT_LABELS.get(n, n)) for n in names)
+            self._caps = Capabilities(formats=formats, options=(NAME_OPTION,), recordings_known=True)
+        return self._caps
+
+    async def start_export(self, request: ExportRequest) -> ExportHandle:
+        """Create the export; its id dies with this client's session (session_bound)."""
+        zone = await self._server_zone()
+        start = to_exacq(request.span.start, zone)
+        end = to_exacq(_whole_seconds_up(request.span.end), zone)
+        name = str(request.options.get("name", "") or "")
+        export_id = await self.call(CreateExport(request.camera_id, start, end, request.format, name))
+        data: dict[str, Any] = {
+            "camera_id": request.camera_id,
+            "format": request.format,
+            "start": start,
+            "end": end,
+            "file_name": file_name(name, request.format),
+        }
+        return ExportHandle(export_ids=(export_id,), session_bound=True, data=data)
+
+    async def poll(self, handle: ExportHandle) -> ExportStatus:
+        """progress/100; done at 100 with one file; ExportLost once the session that made it is gone."""
+        export_id = handle.export_ids[0]
+        status = await self.call(GetExportStatus(export_id))
+        progress = max(0.0, min(1.0, status.progress / 100))
+        if status.failed:
+            text = status.error or status.status or "no reason given"
+            return ExportStatus(
+                phase=ExportPhase.FAILED,
+                progress=progress,
+                error=f"exacqVision could not make the export: {text}. Check that the camera recorded "
+                "video in the span, then try again.",
+                vendor_error=status.error or status.status,
+            )
+        if not status.done:
+            return ExportStatus(phase=ExportPhase.RUNNING, progress=min(progress, 0.99))
+        fmt = str(handle.data.get("format") or FALLBACK_FORMAT)
+        name = handle.data.get("file_name")
+        remote = RemoteFile(
+            name=name if isinstance(name, str) and name else file_name("", fmt),
+            locator=export_id,
+            size=status.size if status.size is not None and status.size >= 0 else None,
+        )
+        return ExportStatus(phase=ExportPhase.DONE, progress=1.0, files=(remote,))
+
+    @asynccontextmanager
+    async def open_download(
+        self, handle: ExportHandle, file: RemoteFile, offset: int = 0
+    ) -> AsyncIterator[Download]:
+        """The export file from `offset` (Range), after one re-login if the session was refused."""
+        async with AsyncExitStack() as stack:
+            yield await self._open(stack, DownloadExport(file.locator or handle.export_ids[0]), offset)
+
+    async def _open(self, outer: AsyncExitStack, request: DownloadExport, offset: int) -> BodyStream:
+        session = await self._current_session()
+        for attempt in range(2):
+            async with AsyncExitStack() as stack:
+                try:
+                    body = await stack.enter_async_context(
+                        self._funnel.stream(
+                            request.method, request.path, params=request.params(session), offset=offset
+                        )
+                    )
+                except NotFound as exc:
+                    raise export_lost(self._where, request.export_id, exc.detail) from exc
+                except AuthFailed:
+                    if attempt:
+                        raise
+                    session = await self._relogin(session)
+                    continue
+                if "json" not in body.response.headers.get("content-type", ""):
+                    await outer.enter_async_context(stack.pop_all())
+                    return body
+                content = b""
+                async for chunk in body.response.aiter_bytes():
+                    content += chunk
+                    if len(content) > MAX_MESSAGE:  # a message, not a file: keep only what explains it
+                        break
+                reply = self._reply(request, body.response.status_code, body.response.headers, content)
+            if attempt or not reply.session_refused:
+                request.decode(reply)  # always raises: a JSON body is never the file
+            session = await self._relogin(session)
+        raise ProtocolError(f"{self._where} did not send the export file.")  # pragma: no cover
+
+    async def finish(self, handle: ExportHandle) -> None:
+        """action=finish: free the export on the server (already gone is fine)."""
+        for export_id in handle.export_ids:
+            try:
+                await self.call(FinishExport(export_id))
+            except ExportLost:
+                log.info("export %s was already gone from %s", export_id, self._where)
+
+    async def cancel(self, handle: ExportHandle) -> None:
+        """exacqVision has no separate cancel: finishing an export stops and frees it."""
+        await self.finish(handle)
