@@ -51,6 +51,9 @@ class OptionSpec(BaseModel):
     formats: tuple[str, ...] | None = None  # None: every format
     default: JsonValue = None
     required: bool = False
+    # AREA/POLYGONS only: what the normalised coordinates are relative to, "frame" (the camera image)
+    # or "page" (the exported PDF page); the dialog draws each over the matching canvas.
+    canvas: str = "frame"
 
     def applies_to(self, fmt: str) -> bool:
         """True when the option is meaningful for the given format."""

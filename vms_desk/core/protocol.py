@@ -64,6 +64,7 @@ class ExportStatus(BaseModel):
     actual_span: TimeSpan | None = None
     server_path: str | None = None  # where the files are on the server (VDG Sense)
     files_local: bool = True  # False when the files stay on the server (no share mapping)
+    message: str = ""  # a note for the user that is not an error (e.g. where the files stayed)
 
 
 class Download(Protocol):

@@ -59,7 +59,7 @@ class BodyStream:
     async def chunks(self) -> AsyncIterator[bytes]:
         """The body as it arrives; a dropped connection becomes ConnectionFailed."""
         try:
-            async for chunk in self.response.aiter_raw(1 << 20):
+            async for chunk in self.response.aiter_raw():
                 yield chunk
         except httpx.HTTPError as exc:
             raise _transport_error(exc, str(self.response.url)) from exc
