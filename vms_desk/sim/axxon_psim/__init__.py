@@ -1,0 +1,131 @@
+"""Axxon PSIM simulator: token auth, the web2 camera configuration file, archive tasks and downloads.
+
+Choices where the vendor documentation is silent (VENDOR-NOTES §2, §6):
+- Auth on the task endpoints: once the server has issued any token, `/createarchivetask`,
+  `/getarchivetaskstatus` and `/download` need a live token (`Authorization: Bearer` or `token=`), else
+  401. A server that never issued a token serves them without auth (the vendor's examples show none).
+- One token per user: asking again replaces the user's token; the old one stops working.
+- Task states: `Processing` while running, `ReadyForDownload` when done, `Failed` with the vendor's
+  text in `ErrorMessage` on failure (see tasks.py). Unknown task ids answer 404 with `State: "NotFound"`.
+- Creation errors answer HTTP 400 with the task-shaped JSON, `State: "Error"` and the text in
+  `ErrorMessage`.
+- Everything is served on one port: `/web2/...` and the export endpoints alike.
+- No delete: tasks and their files stay until the simulator stops (the vendor's page is not public).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from vms_desk.sim.axxon_psim.auth import DEFAULT_TOKEN_SECONDS, MAX_TOKEN_SECONDS, Tokens, basic_credentials
+from vms_desk.sim.axxon_psim.config import INVALID, config_properties
+from vms_desk.sim.axxon_psim.files import MEDIA_TYPES, produce
+from vms_desk.sim.axxon_psim.tasks import FAILURE_TEXT, STATE_CREATED, TaskRefused, parse_task, status_body
+from vms_desk.sim.base import SimState, build_app, file_response
+from vms_desk.sim.exports import DONE, ExportRegistry
+
+__all__ = ["build"]
+
+
+class _Psim:
+    """The simulated server's handlers over its tokens and export registry."""
+
+    def __init__(self, state: SimState) -> None:
+        self.state = state
+        self.tokens = Tokens()
+        self.registry = ExportRegistry(state, produce, FAILURE_TEXT)
+
+    def _begin(self, request: Request) -> Response | None:
+        """Apply a pending session expiry; refuse task requests without a live token."""
+        if self.state.faults.take_expiry():
+            self.tokens.clear()
+        if request.url.path in ("/token", "/web2/secure/video/config.properties"):
+            return None
+        if self.tokens.allows(request):
+            return None
+        return PlainTextResponse("Unauthorized", status_code=401, headers={"WWW-Authenticate": "Bearer"})
+
+    async def token(self, request: Request) -> Response:
+        """`/token?expires_in=`: a bearer token for Basic credentials."""
+        self._begin(request)
+        credentials = basic_credentials(request)
+        if credentials is None:  # documented: no Basic credentials -> 500
+            return PlainTextResponse("Internal Server Error", status_code=500)
+        if credentials != (self.state.user, self.state.password):
+            return PlainTextResponse("Unauthorized", status_code=401, headers={"WWW-Authenticate": "Basic"})
+        raw = request.query_params.get("expires_in", str(DEFAULT_TOKEN_SECONDS))
+        if not raw.isdigit():
+            return PlainTextResponse("expires_in must be a number of seconds", status_code=400)
+        seconds = min(int(raw), MAX_TOKEN_SECONDS)
+        if seconds == 0:  # documented: 0 logs out
+            self.tokens.revoke(credentials[0])
+            return JSONResponse({"access_token": "", "token_type": "bearer", "expires_in": "0"})
+        issued = self.tokens.issue(credentials[0], seconds)
+        return JSONResponse({"access_token": issued, "token_type": "bearer", "expires_in": str(seconds)})
+
+    async def config(self, request: Request) -> Response:
+        """`/web2/secure/video/config.properties?login=&password=`: the camera list, or invalid."""
+        self._begin(request)
+        query = request.query_params
+        if (query.get("login"), query.get("password")) != (self.state.user, self.state.password):
+            return PlainTextResponse(INVALID)
+        return PlainTextResponse(config_properties(self.state))
+
+    async def create(self, request: Request) -> Response:
+        """`POST /createarchivetask`: start an export."""
+        if (refused := self._begin(request)) is not None:
+            return refused
+        try:
+            body = json.loads(await request.body())
+        except ValueError:
+            body = None
+        echo = {k: body.get(k) for k in ("CameraId", "From", "To")} if isinstance(body, dict) else {}
+        try:
+            camera, start, end, fmt = parse_task(body, self.state)
+        except TaskRefused as exc:
+            return JSONResponse({**echo, "ErrorMessage": str(exc), "State": "Error"}, status_code=400)
+        export = self.registry.create(camera, start, end, fmt)
+        return JSONResponse(
+            {**echo, "ArchiveTaskId": export.id, "ErrorMessage": None, "State": STATE_CREATED}
+        )
+
+    async def status(self, request: Request) -> Response:
+        """`GET /getarchivetaskstatus?archivetaskid=`: progress, state and the download Url."""
+        if (refused := self._begin(request)) is not None:
+            return refused
+        ident = request.query_params.get("archivetaskid", "")
+        export = self.registry.get(ident)
+        if export is None:
+            text = f"Archive task {ident} not found"
+            return JSONResponse({"ArchiveTaskId": ident, "ErrorMessage": text, "State": "NotFound"}, 404)
+        return JSONResponse(status_body(export))
+
+    async def download(self, request: Request) -> Response:
+        """`GET /download?file=`: the finished file, with Range."""
+        if (refused := self._begin(request)) is not None:
+            return refused
+        export = self.registry.get(request.query_params.get("file", ""))
+        if export is None or export.state != DONE or not export.files:
+            return PlainTextResponse("File not found", status_code=404)
+        path = export.files[0]
+        return file_response(
+            request, path, media_type=MEDIA_TYPES[export.fmt], filename=path.name, state=self.state
+        )
+
+
+def build(state: SimState) -> Any:
+    """The ASGI app simulating an Axxon PSIM server."""
+    server = _Psim(state)
+    routes = [
+        Route("/token", server.token, methods=["GET", "POST"]),
+        Route("/web2/secure/video/config.properties", server.config, methods=["GET"]),
+        Route("/createarchivetask", server.create, methods=["POST"]),
+        Route("/getarchivetaskstatus", server.status, methods=["GET"]),
+        Route("/download", server.download, methods=["GET"]),
+    ]
+    return build_app(routes, state)

@@ -1,0 +1,75 @@
+"""PSIM simulator archive tasks: validating `/createarchivetask` and shaping the status reply."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+from vms_desk.core.errors import ProtocolError
+from vms_desk.core.times import from_iso
+from vms_desk.sim.archive import SimCamera
+from vms_desk.sim.axxon_psim.config import RIGHT_ARCHIVE, cameras
+from vms_desk.sim.axxon_psim.files import FORMATS
+from vms_desk.sim.base import SimState
+from vms_desk.sim.exports import DONE, FAILED, SimExport
+
+# Only Created and ReadyForDownload are documented; Processing and Failed are the simulator's choice.
+STATE_CREATED, STATE_RUNNING, STATE_DONE, STATE_FAILED = "Created", "Processing", "ReadyForDownload", "Failed"
+FAILURE_TEXT = "Archive export error: the archive fragment could not be read"
+# The server-local zone the status echoes times in, as the vendor's example (+03:00) shows.
+SERVER_ZONE = timezone(timedelta(hours=3))
+# The status Url names the server as it knows itself: a LAN address the workstation may not reach.
+ADVERTISED_BASE = "http://192.168.15.182:80"
+
+
+class TaskRefused(Exception):
+    """A create request the server refuses; the text goes to `ErrorMessage`."""
+
+
+def parse_task(body: Any, state: SimState) -> tuple[SimCamera, datetime, datetime, str]:
+    """(camera, start, end, format) of a create request, or TaskRefused with the server's text."""
+    if not isinstance(body, dict):
+        raise TaskRefused("The request body must be a JSON object")
+    camera_id, fmt = str(body.get("CameraId") or ""), str(body.get("Format") or "mp4").lower()
+    if not camera_id or not body.get("From"):
+        raise TaskRefused("CameraId and From are required")
+    listed = {str(c.index): (c, rights) for c, rights in cameras(state)}
+    if camera_id not in listed:
+        raise TaskRefused(f"Camera {camera_id} not found")
+    camera, rights = listed[camera_id]
+    if not rights & RIGHT_ARCHIVE:
+        raise TaskRefused(f"No rights to access the archive of camera {camera_id}")
+    if fmt not in FORMATS:
+        raise TaskRefused(f"Unsupported export format: {fmt}")
+    try:
+        start = from_iso(str(body["From"]), "PSIM")
+        # Documented: without To, the archive up to the last record is exported.
+        end = from_iso(str(body["To"]), "PSIM") if body.get("To") else datetime.now(UTC)
+    except ProtocolError:
+        raise TaskRefused("Invalid time format, expected YYYY-MM-DDTHH:MM:SS") from None
+    if end <= start:
+        raise TaskRefused("The end of the archive fragment is before its start")
+    if not state.archive.recorded(camera.index, start, end):
+        raise TaskRefused("There are no archive records in the requested interval")
+    return camera, start, end, fmt
+
+
+def psim_local(value: datetime) -> str:
+    """A time as the status echoes it: server-local with milliseconds and offset (…T15:10:00.000+03:00)."""
+    return value.astimezone(SERVER_ZONE).isoformat(timespec="milliseconds")
+
+
+def status_body(export: SimExport) -> dict[str, Any]:
+    """The `/getarchivetaskstatus` reply for one task."""
+    state_name = {DONE: STATE_DONE, FAILED: STATE_FAILED}.get(export.state, STATE_RUNNING)
+    return {
+        "Percents": int(export.progress * 100),
+        "Url": f"{ADVERTISED_BASE}/download?file={export.id}" if export.state == DONE else None,
+        "CameraId": str(export.camera.index),
+        "From": psim_local(export.start),
+        "To": psim_local(export.end),
+        "ArchiveTaskId": export.id,
+        # The vendor's status example has the STRING "null" when all is well.
+        "ErrorMessage": export.error if export.state == FAILED else "null",
+        "State": state_name,
+    }

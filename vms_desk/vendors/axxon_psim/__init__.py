@@ -1,0 +1,5 @@
+"""Axxon PSIM 1.0: archive export over the PSIM HTTP API."""
+
+from vms_desk.vendors.axxon_psim.client import Client
+
+__all__ = ["Client"]

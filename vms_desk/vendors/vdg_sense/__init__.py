@@ -1,0 +1,5 @@
+"""VDG Sense (TKH Security): server-side video export over the VDG Sense HTTP API."""
+
+from vms_desk.vendors.vdg_sense.client import Client
+
+__all__ = ["Client"]
