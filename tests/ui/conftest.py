@@ -1,0 +1,69 @@
+"""Qt fixtures for tests/ui: a qasync loop for async tests, an in-memory keyring, isolated QSettings."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from typing import Any
+
+import keyring
+import pytest
+import qasync
+from keyring.backend import KeyringBackend
+from PySide6.QtWidgets import QApplication
+
+
+def pytest_asyncio_loop_factories(config: Any, item: Any) -> dict[str, Any]:
+    """Async UI tests run on a qasync loop, i.e. on the Qt event loop like the app."""
+    return {"qasync": lambda: qasync.QEventLoop(QApplication.instance() or QApplication([]))}
+
+
+class MemoryKeyring(KeyringBackend):
+    """An in-memory keyring backend: behaves like the OS store, forgets everything after the test."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.items.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.items[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        from keyring.errors import PasswordDeleteError
+
+        if self.items.pop((service, username), None) is None:
+            raise PasswordDeleteError(username)
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    """Install an in-memory keyring for the test, restore the previous backend afterwards."""
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture(autouse=True)
+def _qapp_for_every_ui_test(qapp: QApplication) -> QApplication:
+    """Every UI test gets the QApplication (icons and pixmaps need a QGuiApplication)."""
+    return qapp
+
+
+# PySide6 6.12 drops references to None/True/False on Python 3.11; without this guard a long test run
+# aborts with "deallocating None" (see vms_desk/ui/qt.py).
+from vms_desk.ui import qt as _qt_guard  # noqa: E402, F401
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage_on_the_gui_thread() -> Iterator[None]:
+    """Collect each test's cyclic garbage here: left to chance, a simulator or executor thread may run
+    the collector and destroy Qt objects off the GUI thread (Qt warns, or crashes)."""
+    yield
+    gc.collect()
