@@ -1,0 +1,215 @@
+"""Compare the jobs layer's downloader (streaming to .part, SHA-256 on the fly) with `curl -o`.
+
+A 1 GiB file is served over loopback by a separate server process (the simulators' Range-aware
+`file_response` in a tiny Starlette app), so both clients face the same server and neither shares
+its interpreter. Rounds alternate downloader / curl; the figures are medians. The last line is
+exactly: ``download: R x curl, peak RSS +N MiB`` where R is the downloader's throughput over curl's
+and N the growth of this process's peak RSS while downloading.
+
+Run from the repository root: ``python benchmarks/download.py [--size-mib 1024] [--rounds 3]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import hashlib
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+BLOCK = 16 * 1024 * 1024
+
+
+def make_file(path: Path, size: int) -> str:
+    """Write `size` bytes (a repeated random block: HTTP sends it as is) and return its SHA-256."""
+    block = os.urandom(BLOCK)
+    digest = hashlib.sha256()
+    with path.open("wb") as handle:
+        left = size
+        while left > 0:
+            piece = block[: min(BLOCK, left)]
+            handle.write(piece)
+            digest.update(piece)
+            left -= len(piece)
+    return digest.hexdigest()
+
+
+def serve(path: Path) -> None:
+    """Server mode: serve `path` at /file until killed; prints `listening on URL` first."""
+    import threading
+
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    from vms_desk.sim.base import SimServer, SimState, build_app, file_response
+
+    state = SimState(workdir=path.parent)
+
+    warm = path.with_name("warm.bin")
+    warm.write_bytes(os.urandom(1024 * 1024))
+
+    async def download(request: Request) -> Response:
+        state.requests.clear()  # the request log would otherwise grow over the rounds
+        source = warm if request.url.path == "/warm" else path
+        return file_response(
+            request, source, media_type="application/octet-stream", filename=None, state=state
+        )
+
+    routes = [Route("/file", download), Route("/warm", download)]
+    server = SimServer(build_app(routes, state)).start()
+    sys.stdout.write(f"listening on {server.url}\n")
+    sys.stdout.flush()
+    threading.Event().wait()
+
+
+def rss_bytes() -> int:
+    """This process' resident set size now (Linux /proc; elsewhere the peak so far)."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+        return pages * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+class PeakRss:
+    """Samples the RSS every few milliseconds in a thread and keeps the highest value."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.peak = rss_bytes()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.005):
+            self.peak = max(self.peak, rss_bytes())
+
+    def __enter__(self) -> PeakRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+async def ours(url: str, target: Path, locator: str = "/file") -> tuple[float, str]:
+    """One download with the jobs layer's downloader; returns (seconds, sha256)."""
+    import httpx
+
+    from vms_desk.core.protocol import Download, ExportHandle, RemoteFile
+    from vms_desk.jobs.download import download_file
+    from vms_desk.vendors._http import Funnel
+    from vms_desk.vendors.http_client import make_http_client
+
+    class Client:
+        """Just enough of a vendor client: the file is the locator on the benchmark server."""
+
+        def __init__(self, http: httpx.AsyncClient) -> None:
+            self.funnel = Funnel(http, url, "Benchmark server")
+
+        @asynccontextmanager
+        async def open_download(
+            self, handle: Any, file: RemoteFile, offset: int = 0
+        ) -> AsyncIterator[Download]:
+            async with self.funnel.stream("GET", file.locator, offset=offset) as body:
+                yield body
+
+    async with make_http_client() as http:
+        started = time.perf_counter()
+        result = await download_file(
+            Client(http),  # type: ignore[arg-type]
+            ExportHandle(export_ids=("bench",)),
+            RemoteFile(name=target.name, locator=locator),
+            target,
+        )
+        return time.perf_counter() - started, result.sha256
+
+
+def curl(url: str, target: Path) -> float:
+    """One `curl -o` download; returns seconds."""
+    started = time.perf_counter()
+    subprocess.run(["curl", "-sS", "-o", str(target), f"{url}/file"], check=True)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    """Alternate rounds, print medians and the summary line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size-mib", type=int, default=1024)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    if args.serve:
+        serve(args.serve)
+        return
+    if shutil.which("curl") is None:
+        raise SystemExit("curl is needed for the comparison")
+    size = args.size_mib * 1024 * 1024
+    with tempfile.TemporaryDirectory(prefix="vms_desk-bench-") as work:
+        folder = Path(work)
+        source = folder / "source.bin"
+        expected = make_file(source, size)
+        server = subprocess.Popen(
+            [sys.executable, __file__, "--serve", str(source)], stdout=subprocess.PIPE, text=True
+        )
+        try:
+            assert server.stdout is not None
+            url = server.stdout.readline().split()[-1]
+            # Warm up imports and the code path so the RSS baseline already holds them.
+            asyncio.run(ours(url, folder / "warm.bin", "/warm"))
+            gc.collect()
+            baseline = rss_bytes()
+            ours_times: list[float] = []
+            curl_times: list[float] = []
+            peak = 0
+            for round_number in range(1, args.rounds + 1):
+                target = folder / "ours.bin"
+                with PeakRss() as sampler:
+                    seconds, digest = asyncio.run(ours(url, target))
+                peak = max(peak, sampler.peak)
+                if digest != expected:
+                    raise SystemExit("the downloader's SHA-256 does not match the served file")
+                target.unlink()
+                ours_times.append(seconds)
+                other = folder / "curl.bin"
+                curl_times.append(curl(url, other))
+                if other.stat().st_size != size:
+                    raise SystemExit("curl fetched a short file")
+                other.unlink()
+                print(
+                    f"round {round_number}: downloader {size / ours_times[-1] / 2**20:.0f} MiB/s, "
+                    f"curl {size / curl_times[-1] / 2**20:.0f} MiB/s"
+                )
+            growth_mib = (peak - baseline) / 2**20
+        finally:
+            server.kill()
+            server.wait()
+    ours_median, curl_median = statistics.median(ours_times), statistics.median(curl_times)
+    print(
+        f"downloader (SHA-256 included): median {ours_median:.2f} s = {size / ours_median / 2**20:.0f} MiB/s"
+    )
+    print(
+        f"curl -o:                       median {curl_median:.2f} s = {size / curl_median / 2**20:.0f} MiB/s"
+    )
+    ratio = curl_median / ours_median
+    print(f"download: {ratio:.2f} x curl, peak RSS +{max(0.0, growth_mib):.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,104 @@
+"""Helpers for the jobs tests: records that need no server, a tiny file-serving simulator."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from vms_desk.core.export import ExportRequest
+from vms_desk.core.jobstate import JobState
+from vms_desk.core.models import ServerConfig, TimeSpan, Vendor
+from vms_desk.jobs.records import JobRecord
+
+
+def new_record(tmp_path: Path, state: JobState = JobState.QUEUED, **changes: object) -> JobRecord:
+    """A job as the engine would add it."""
+    now = datetime.now(UTC)
+    end = now - timedelta(minutes=5)
+    record = JobRecord(
+        id=uuid.uuid4().hex,
+        created=now,
+        updated=now,
+        state=state,
+        server=ServerConfig(vendor=Vendor.AXXON_ONE, url="http://127.0.0.1:1", user="demo"),
+        camera_id="Server1/DeviceIpint.1/SourceEndpoint.video:0:0",
+        camera_name="Entrance",
+        request=ExportRequest(
+            camera_id="Server1/DeviceIpint.1/SourceEndpoint.video:0:0",
+            span=TimeSpan(start=end - timedelta(seconds=10), end=end),
+            format="mkv",
+        ),
+        out_dir=tmp_path / "out",
+    )
+    return record.model_copy(update=changes)
+
+
+# --- a tiny file server on the simulator plumbing (faults, request log, Range) and a client for it ----
+from collections.abc import AsyncIterator  # noqa: E402
+from contextlib import asynccontextmanager  # noqa: E402
+from typing import Any  # noqa: E402
+
+import httpx  # noqa: E402
+from starlette.requests import Request  # noqa: E402
+from starlette.responses import Response, StreamingResponse  # noqa: E402
+from starlette.routing import Route  # noqa: E402
+
+from vms_desk.core.protocol import Download, ExportHandle, RemoteFile  # noqa: E402
+from vms_desk.sim.base import SimServer, SimState, build_app, file_response  # noqa: E402
+from vms_desk.vendors._http import Funnel  # noqa: E402
+
+
+def file_server(folder: Path, state: SimState) -> SimServer:
+    """Serves folder/<name>: /files (Range), /norange (ignores Range), /liar (Content-Length too big),
+    /cut?n= (chunked, ends early without an error)."""
+
+    def path_of(request: Request) -> Path:
+        return folder / request.path_params["name"]
+
+    async def files(request: Request) -> Response:
+        return file_response(
+            request, path_of(request), media_type="video/x-matroska", filename=None, state=state
+        )
+
+    async def norange(request: Request) -> Response:
+        return file_response(
+            request, path_of(request), media_type="video/x-matroska", filename=None, state=state, ranges=False
+        )
+
+    async def liar(request: Request) -> Response:
+        data = path_of(request).read_bytes()
+        return Response(data[: len(data) // 2], headers={"Content-Length": str(len(data))})
+
+    async def cut(request: Request) -> Response:
+        data = path_of(request).read_bytes()[: int(request.path_params["n"])]
+
+        async def body() -> AsyncIterator[bytes]:
+            yield data
+
+        return StreamingResponse(body())
+
+    routes = [
+        Route("/files/{name}", files),
+        Route("/norange/{name}", norange),
+        Route("/liar/{name}", liar),
+        Route("/cut/{n:int}/{name}", cut),
+    ]
+    return SimServer(build_app(routes, state)).start()
+
+
+class FileClient:
+    """Just the download part of a vendor client: `locator` is the path on the file server."""
+
+    def __init__(self, http: httpx.AsyncClient, url: str) -> None:
+        self.funnel = Funnel(http, url, "Test server")
+
+    @asynccontextmanager
+    async def open_download(
+        self, handle: ExportHandle, file: RemoteFile, offset: int = 0
+    ) -> AsyncIterator[Download]:
+        async with self.funnel.stream("GET", file.locator, offset=offset) as body:
+            yield body
+
+    def __getattr__(self, name: str) -> Any:
+        raise AttributeError(name)

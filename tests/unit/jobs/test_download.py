@@ -1,0 +1,167 @@
+"""The streaming downloader over real sockets: resume with Range, restarts, never a short final file."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from jobs_helpers import FileClient, file_server
+
+from vms_desk.core.errors import ConnectionFailed, IntegrityError
+from vms_desk.core.protocol import ExportHandle, RemoteFile
+from vms_desk.jobs.backoff import RetryPolicy
+from vms_desk.jobs.download import download_file, part_path
+from vms_desk.sim.base import SimServer, SimState
+
+SIZE = 3_000_000
+DROP = 2_500_000  # beyond the transport's read buffer, so bytes are on disk when it drops
+FAST = RetryPolicy(attempts=3, first_delay=0.01, max_delay=0.02)
+HANDLE = ExportHandle(export_ids=("x",))
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[SimServer, SimState, bytes]]:
+    folder = tmp_path / "served"
+    folder.mkdir()
+    data = os.urandom(SIZE)
+    (folder / "clip.mkv").write_bytes(data)
+    state = SimState(workdir=tmp_path)
+    server = file_server(folder, state)
+    yield server, state, data
+    server.stop()
+
+
+async def fetch(http: httpx.AsyncClient, server: SimServer, locator: str, target: Path, **kw: object):  # type: ignore[no-untyped-def]
+    remote = RemoteFile(name="clip.mkv", locator=locator, size=kw.pop("size", None))  # type: ignore[arg-type]
+    return await download_file(FileClient(http, server.url), HANDLE, remote, target, policy=FAST, **kw)  # type: ignore[arg-type]
+
+
+@pytest.mark.asyncio
+async def test_download_hashes_and_renames(served, http: httpx.AsyncClient, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    server, _, data = served
+    calls: list[tuple[int, int | None, float]] = []
+    target = tmp_path / "clip.mkv"
+    result = await fetch(http, server, "/files/clip.mkv", target, on_progress=lambda *a: calls.append(a))
+    assert result.size == SIZE
+    assert result.sha256 == hashlib.sha256(data).hexdigest()
+    assert target.read_bytes() == data
+    assert not part_path(target).exists()
+    assert calls[-1][:2] == (SIZE, SIZE)
+    assert [c[0] for c in calls] == sorted(c[0] for c in calls)
+
+
+@pytest.mark.asyncio
+async def test_dropped_connection_resumes_with_range(served, http: httpx.AsyncClient, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    server, state, data = served
+    state.faults.update(drop_after=DROP, drop_count=1)
+    target = tmp_path / "clip.mkv"
+    result = await fetch(http, server, "/files/clip.mkv", target)
+    assert result.resumes == 1
+    assert result.sha256 == hashlib.sha256(data).hexdigest()
+    asked = [r.headers.get("range") for r in state.find("/files/")]
+    assert asked[0] is None
+    assert asked[1] is not None
+    start = int(asked[1].removeprefix("bytes=").rstrip("-"))
+    assert 0 < start <= DROP  # only the missing bytes were asked for again
+
+
+@pytest.mark.asyncio
+async def test_server_ignoring_range_restarts_from_zero(
+    served, http: httpx.AsyncClient, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    server, state, data = served
+    state.faults.update(drop_after=DROP, drop_count=1)
+    target = tmp_path / "clip.mkv"
+    result = await fetch(http, server, "/norange/clip.mkv", target)
+    assert result.resumes == 1
+    assert target.read_bytes() == data
+    assert len(state.find("/norange/")) == 2
+
+
+@pytest.mark.asyncio
+async def test_part_from_an_interrupted_run_is_resumed(
+    served, http: httpx.AsyncClient, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    server, state, data = served
+    target = tmp_path / "clip.mkv"
+    part_path(target).write_bytes(data[:400_000])
+    result = await fetch(http, server, "/files/clip.mkv", target)
+    assert result.sha256 == hashlib.sha256(data).hexdigest()  # the bytes on disk were hashed too
+    assert [r.headers.get("range") for r in state.find("/files/")] == ["bytes=400000-"]
+
+
+@pytest.mark.asyncio
+async def test_short_body_is_never_promoted(served, http: httpx.AsyncClient, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    server, state, _ = served
+    target = tmp_path / "clip.mkv"
+    with pytest.raises(ConnectionFailed):
+        await fetch(http, server, "/liar/clip.mkv", target)
+    assert not target.exists()
+    # Attempts that got further than before do not count against the limit, so at least `attempts`.
+    assert len(state.find("/liar/")) >= FAST.attempts
+
+
+@pytest.mark.asyncio
+async def test_clean_but_short_body_is_never_promoted(
+    served, http: httpx.AsyncClient, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    server, _, _ = served
+    target = tmp_path / "clip.mkv"
+    with pytest.raises(ConnectionFailed, match="ended early"):
+        await fetch(http, server, "/cut/1000/clip.mkv", target, size=SIZE)
+    assert not target.exists()
+
+
+@pytest.mark.asyncio
+async def test_size_mismatch_is_refused(served, http: httpx.AsyncClient, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    server, _, _ = served
+    target = tmp_path / "clip.mkv"
+    with pytest.raises(IntegrityError, match="announced"):
+        await fetch(http, server, "/files/clip.mkv", target, size=SIZE - 1)
+    assert not target.exists()
+
+
+@pytest.mark.asyncio
+async def test_event_loop_keeps_running_and_progress_is_throttled(
+    tmp_path: Path, http: httpx.AsyncClient
+) -> None:
+    folder = tmp_path / "served"
+    folder.mkdir()
+    (folder / "big.bin").write_bytes(os.urandom(48 * 1024 * 1024))
+    server = file_server(folder, SimState(workdir=tmp_path))
+    gaps: list[float] = []
+    stop = asyncio.Event()
+
+    async def ticker() -> None:
+        last = time.monotonic()
+        while not stop.is_set():
+            await asyncio.sleep(0.005)
+            now = time.monotonic()
+            gaps.append(now - last)
+            last = now
+
+    calls: list[float] = []
+    tick = asyncio.create_task(ticker())
+    started = time.monotonic()
+    try:
+        remote = RemoteFile(name="big.bin", locator="/files/big.bin")
+        await download_file(
+            FileClient(http, server.url),
+            HANDLE,
+            remote,
+            tmp_path / "big.bin",
+            on_progress=lambda *_: calls.append(time.monotonic()),
+        )
+    finally:
+        stop.set()
+        await tick
+        server.stop()
+    elapsed = time.monotonic() - started
+    assert max(gaps) < 0.25, f"the loop stalled for {max(gaps):.3f} s"
+    assert len(calls) <= elapsed * 10 + 2

@@ -1,0 +1,71 @@
+"""`cameras` and `recordings`: read-only questions to one server."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from vms_desk.core.models import ServerConfig, TimeSpan
+from vms_desk.core.protocol import VendorClient
+from vms_desk.core.times import parse_user_time
+from vms_desk.evidence.manifest import iso_utc
+from vms_desk.jobs.backoff import RetryPolicy, retrying
+from vms_desk.vendors.http_client import make_http_client
+from vms_desk.vendors.registry import create_client
+
+from .common import EXIT_OK, print_json, retry_policy, server_from_args, server_phase, settings
+
+T = TypeVar("T")
+
+
+async def ask(
+    server: ServerConfig,
+    password: str | None,
+    policy: RetryPolicy,
+    question: Callable[[VendorClient], Awaitable[T]],
+) -> T:
+    """Log in and ask one question (transient failures retried); always logs out."""
+    async with make_http_client() as http:
+        client = create_client(server, password, http)
+        try:
+            with server_phase():
+                await retrying(client.connect, policy)
+                return await retrying(lambda: question(client), policy)
+        finally:
+            await client.aclose()
+
+
+def cameras(args: argparse.Namespace) -> int:
+    """List the server's cameras: `id<TAB>name` lines, or JSON."""
+    server, password = server_from_args(args)
+    found = asyncio.run(ask(server, password, retry_policy(settings()), lambda c: c.list_cameras()))
+    if args.json:
+        print_json([c.model_dump(mode="json") for c in found])
+        return EXIT_OK
+    for camera in found:
+        flags = "" if camera.online else "  (offline)"
+        sys.stdout.write(f"{camera.id}\t{camera.name}{flags}\n")
+    return EXIT_OK
+
+
+def recordings(args: argparse.Namespace) -> int:
+    """What the camera recorded in the span: `start<TAB>end` lines, or JSON {known, spans}."""
+    server, password = server_from_args(args)
+    span = TimeSpan(start=parse_user_time(args.start), end=parse_user_time(args.end))
+    camera = args.camera
+    found = asyncio.run(ask(server, password, retry_policy(settings()), lambda c: c.recordings(camera, span)))
+    spans = [{"start": iso_utc(s.start), "end": iso_utc(s.end)} for s in found.spans]
+    if args.json:
+        print_json({"known": found.known, "spans": spans})
+        return EXIT_OK
+    if not found.known:
+        sys.stdout.write("unknown: this server cannot tell what is recorded; an export will show it.\n")
+        return EXIT_OK
+    if not spans:
+        sys.stdout.write("nothing recorded in this span\n")
+    for item in spans:
+        sys.stdout.write(f"{item['start']}\t{item['end']}\n")
+    return EXIT_OK

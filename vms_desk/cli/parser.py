@@ -1,0 +1,102 @@
+"""The argument parser: exactly the CLI contract in DESIGN.md (The CLI contract)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+from vms_desk import __version__
+
+VENDORS = "axxon-one, axxon-psim, vdg-sense, exacq, axis"
+
+
+class CliParser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line, `error: ...`, with exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        """Refused input: one line on stderr, exit 2 (the usage is in `--help`)."""
+        sys.stderr.write(f"error: {message} (see `{self.prog} --help`)\n")
+        raise SystemExit(2)
+
+
+def _server_args(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("server")
+    group.add_argument("--vendor", required=True, help=f"one of {VENDORS}")
+    group.add_argument("--url", required=True, help="the server's address, e.g. http://10.0.0.5:8000")
+    group.add_argument("--user", default="", help="the user name")
+    group.add_argument(
+        "--password-env", metavar="VAR", help="the environment variable that holds the password"
+    )
+
+
+def _span_args(parser: argparse.ArgumentParser) -> None:
+    help_time = "ISO 8601 with Z or an offset; without them, workstation local time"
+    parser.add_argument("--start", required=True, metavar="T", help=help_time)
+    parser.add_argument("--end", required=True, metavar="T", help=help_time)
+
+
+def build_parser() -> CliParser:
+    """The `vms-desk` parser with its subcommands."""
+    parser = CliParser(prog="vms-desk", description="Export video evidence from video management systems.")
+    parser.add_argument("--version", action="version", version=f"vms_desk {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    gui = commands.add_parser("gui", help="the desktop application (the default)")
+    gui.add_argument("--demo", action="store_true", help="start the built-in simulators and add them")
+    gui.add_argument(
+        "--screenshot", type=Path, metavar="FILE", help="save a screenshot of the window and exit"
+    )
+
+    sim = commands.add_parser("sim", help="serve one vendor simulator until stopped")
+    sim.add_argument("vendor", metavar="VENDOR", help=f"one of {VENDORS}")
+    sim.add_argument("--host", default="127.0.0.1")
+    sim.add_argument("--port", type=int, default=0, help="0 picks a free port (the default)")
+
+    cameras = commands.add_parser("cameras", help="list a server's cameras")
+    _server_args(cameras)
+    cameras.add_argument("--json", action="store_true")
+
+    recordings = commands.add_parser("recordings", help="what a camera recorded in a span")
+    _server_args(recordings)
+    recordings.add_argument("--camera", required=True, metavar="ID")
+    _span_args(recordings)
+    recordings.add_argument("--json", action="store_true")
+
+    export = commands.add_parser("export", help="export a span from one or more cameras")
+    _server_args(export)
+    export.add_argument(
+        "--camera",
+        required=True,
+        action="append",
+        metavar="ID",
+        dest="cameras",
+        help="a camera id as `vms-desk cameras` lists it; repeat for several cameras",
+    )
+    _span_args(export)
+    export.add_argument("--format", required=True, metavar="FMT", help="the vendor's own format name")
+    export.add_argument("--out", required=True, type=Path, metavar="DIR", help="the evidence folder")
+    export.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        dest="options",
+        help="a vendor option; VALUE is JSON when it parses, else text",
+    )
+    export.add_argument("--case", help="the case name or number (the folder it goes in)")
+    export.add_argument("--operator", help="who exports (default: the signed-in user)")
+    export.add_argument("--json", action="store_true", help="one JSON object per camera on stdout")
+
+    verify = commands.add_parser("verify", help="check every manifest.json under a folder")
+    verify.add_argument("dir", type=Path, metavar="DIR")
+    verify.add_argument("--json", action="store_true")
+
+    jobs = commands.add_parser("jobs", help="the persistent job queue")
+    jobs.add_argument("--json", action="store_true")
+
+    audit = commands.add_parser("audit", help="the append-only audit log")
+    audit.add_argument("action", nargs="?", choices=["verify"], help="check the log's hash chain")
+    audit.add_argument("--json", action="store_true")
+    return parser

@@ -1,0 +1,140 @@
+"""The evidence manifest (`manifest.json`): who, when, from where, what was asked, what came back.
+
+The fields are fixed by DESIGN.md (Evidence folder and manifest); readers of other tools rely on them.
+Secret option values are redacted before they reach a Manifest; the URL carries no credentials.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, PlainSerializer
+
+from vms_desk import APP_NAME, __version__
+from vms_desk.core.errors import StorageError
+
+FORMAT_VERSION = 1
+MANIFEST_NAME = "manifest.json"
+
+
+def iso_utc(value: datetime) -> str:
+    """An aware time as ISO 8601 UTC with a Z (microseconds only when present)."""
+    utc = value.astimezone(UTC)
+    spec = "microseconds" if utc.microsecond else "seconds"
+    return utc.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
+
+
+UtcTime = Annotated[datetime, PlainSerializer(iso_utc, return_type=str)]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class AppInfo(_Frozen):
+    """The program that wrote the manifest."""
+
+    name: str = APP_NAME
+    version: str = __version__
+
+
+class Source(_Frozen):
+    """Where the evidence came from (no credentials in the URL)."""
+
+    vendor: str
+    url: str
+    camera_id: str
+    camera_name: str
+
+
+class Requested(_Frozen):
+    """What the operator asked for; secret options are `***`."""
+
+    start: UtcTime
+    end: UtcTime
+    format: str
+    options: dict[str, Any] = {}
+
+
+class Actual(_Frozen):
+    """What the server reported it exported (e.g. Axis' key-frame start), when it says."""
+
+    start: UtcTime | None = None
+    end: UtcTime | None = None
+
+
+class ManifestFile(_Frozen):
+    """One evidence file: its name in the folder, size and SHA-256 (hex)."""
+
+    name: str
+    size: int
+    sha256: str
+
+
+class ManifestEvent(_Frozen):
+    """One step of the job's history."""
+
+    time: UtcTime
+    state: str
+    detail: str = ""
+
+
+class Manifest(_Frozen):
+    """The whole manifest.json."""
+
+    format_version: int = FORMAT_VERSION
+    app: AppInfo = AppInfo()
+    created: UtcTime
+    case: str | None
+    operator: str | None
+    workstation: str
+    source: Source
+    requested: Requested
+    actual: Actual
+    vendor_export_id: str | None
+    files: tuple[ManifestFile, ...]
+    events: tuple[ManifestEvent, ...]
+
+
+def write_manifest(folder: Path, manifest: Manifest) -> Path:
+    """Write `folder/manifest.json` atomically: a temp file, flushed to disk, then renamed."""
+    target = folder / MANIFEST_NAME
+    text = json.dumps(manifest.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".manifest-", suffix=".tmp")
+    except OSError as exc:
+        raise StorageError(
+            f"The manifest cannot be written in {folder}: {exc.strerror}.", detail=repr(exc)
+        ) from exc
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise StorageError(
+            f"The manifest cannot be written in {folder}: {exc.strerror}.", detail=repr(exc)
+        ) from exc
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def read_manifest(path: Path) -> Manifest:
+    """Parse a manifest.json; StorageError with a sentence when it is unreadable or malformed."""
+    try:
+        return Manifest.model_validate_json(path.read_bytes())
+    except OSError as exc:
+        raise StorageError(f"The manifest {path} cannot be read: {exc.strerror}.", detail=repr(exc)) from exc
+    except ValueError as exc:
+        raise StorageError(
+            f"The manifest {path} is damaged or not a vms_desk manifest.", detail=str(exc)
+        ) from exc

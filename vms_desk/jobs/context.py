@@ -1,0 +1,27 @@
+"""What one job's run needs from its engine (kept apart so the runner does not import the engine)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from vms_desk.jobs.backoff import PollPolicy, RetryPolicy
+from vms_desk.jobs.clients import ClientPool
+from vms_desk.jobs.records import JobRecord
+from vms_desk.jobs.store import JobStore
+
+ProgressSink = Callable[[str, int, "int | None", float, float], None]
+
+
+@dataclass
+class RunContext:
+    """What a run needs from its engine."""
+
+    store: JobStore
+    clients: ClientPool
+    retry: RetryPolicy
+    poll: PollPolicy
+    on_record: Callable[[JobRecord], None]
+    on_progress: ProgressSink
+    shutting_down: Callable[[], bool]
+    owner: str

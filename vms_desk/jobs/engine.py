@@ -1,0 +1,309 @@
+"""The job engine: a persistent queue of export jobs, serial per server, parallel across servers.
+
+Qt-free and asyncio-only: the GUI runs it on the qasync loop (`start()`/`stop()`) and subscribes with
+`add_listener`/`add_progress_listener`; the CLI submits and calls `run_until_idle()`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import httpx
+
+from vms_desk.core.errors import VmsDeskError
+from vms_desk.core.export import ExportRequest
+from vms_desk.core.jobstate import JobState
+from vms_desk.core.models import ServerConfig
+from vms_desk.core.options import JsonValue, redact
+from vms_desk.evidence.audit import AuditLog
+from vms_desk.jobs.auditing import AuditRecorder
+from vms_desk.jobs.backoff import PollPolicy, RetryPolicy
+from vms_desk.jobs.clients import ClientFactory, ClientPool
+from vms_desk.jobs.codec import utc_now
+from vms_desk.jobs.context import RunContext
+from vms_desk.jobs.credentials import Credentials, looks_secret, server_key
+from vms_desk.jobs.listeners import Listeners, ProgressListener, RecordListener
+from vms_desk.jobs.records import JobRecord
+from vms_desk.jobs.runner import JobRun
+from vms_desk.jobs.store import JobStore
+from vms_desk.vendors.registry import create_client
+
+log = logging.getLogger(__name__)
+
+LEASE_SECONDS = 30.0  # a job whose owner has not renewed its lease for this long is orphaned
+HEARTBEAT_SECONDS = 10.0
+
+
+class JobBusy(VmsDeskError):
+    """The job is running (here or in another vms_desk process) and cannot be changed now."""
+
+
+class Engine:
+    """Submits, runs, cancels and retries export jobs; every change is stored and announced."""
+
+    def __init__(
+        self,
+        store: JobStore,
+        http: httpx.AsyncClient,
+        credentials: Credentials,
+        *,
+        per_server: int = 1,
+        overall: int = 4,
+        retry: RetryPolicy | None = None,
+        poll: PollPolicy | None = None,
+        client_factory: ClientFactory = create_client,
+        audit: AuditLog | None = None,
+    ) -> None:
+        self.store = store
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.retry_policy = retry or RetryPolicy()
+        self.poll_policy = poll or PollPolicy()
+        self.clients = ClientPool(http, credentials, policy=self.retry_policy, factory=client_factory)
+        self._per_server = per_server
+        self._overall = asyncio.Semaphore(overall)
+        self._server_slots: dict[str, asyncio.Semaphore] = {}
+        self._listeners = Listeners()
+        self._secrets: dict[str, dict[str, JsonValue]] = {}  # in memory only, per job
+        self._pending: list[str] = []
+        self._tasks: dict[str, asyncio.Task[JobRecord | None]] = {}
+        self._running = False
+        self._stopping = False
+        self._heartbeat: asyncio.Task[None] | None = None
+        if audit is not None:
+            self.add_listener(AuditRecorder(audit))
+
+    # --- listeners ----------------------------------------------------------------------------------
+    def add_listener(self, callback: RecordListener) -> Callable[[], None]:
+        """Call `callback(record)` on every state or record change; returns a function that unsubscribes."""
+        return self._listeners.add_record(callback)
+
+    def add_progress_listener(self, callback: ProgressListener) -> Callable[[], None]:
+        """Call `callback(job_id, done, total, rate, server_progress)` (about 10 times a second at most)."""
+        return self._listeners.add_progress(callback)
+
+    # --- queue ----------------------------------------------------------------------------------------
+    async def submit(
+        self,
+        server: ServerConfig,
+        request: ExportRequest,
+        *,
+        camera_name: str | None,
+        out_dir: Path,
+        case: str | None,
+        operator: str | None,
+        secrets: Mapping[str, str] | None = None,
+        secret_names: frozenset[str] = frozenset(),
+    ) -> JobRecord:
+        """Queue one export. Secret options (declared `secret_names`, `secrets`, or named like a
+        password) are kept in memory for this run only; the store gets `***`. With no `camera_name`
+        the run looks it up (and refuses an id the server does not know)."""
+        live: dict[str, JsonValue] = dict(secrets or {})
+        hidden = set(secret_names) | set(live) | {k for k in request.options if looks_secret(k)}
+        for name in hidden & set(request.options):
+            live.setdefault(name, request.options[name])  # any JSON value: `--option password=1234`
+        stored = request.model_copy(update={"options": redact(request.options, frozenset(hidden))})
+        now = utc_now()
+        record = JobRecord(
+            id=uuid.uuid4().hex,
+            created=now,
+            updated=now,
+            state=JobState.QUEUED,
+            server=server,
+            camera_id=request.camera_id,
+            camera_name=camera_name or "",
+            request=stored,
+            out_dir=out_dir if out_dir.is_absolute() else Path.cwd() / out_dir,
+            case=case,
+            operator=operator,
+            owner=self.owner,
+        )
+        record = self.store.add(
+            record, f"Queued by {operator or 'an unnamed operator'}.", lease_seconds=LEASE_SECONDS
+        )
+        self._secrets[record.id] = live
+        self._listeners.record(record)
+        self._schedule(record.id)
+        return record
+
+    def _schedule(self, job_id: str) -> None:
+        if not self._running:
+            self._pending.append(job_id)
+            return
+        task = asyncio.get_running_loop().create_task(self._run_job(job_id), name=f"job:{job_id[:8]}")
+        self._tasks[job_id] = task
+        task.add_done_callback(lambda _: self._tasks.pop(job_id, None))
+
+    def _slot(self, server: ServerConfig) -> asyncio.Semaphore:
+        return self._server_slots.setdefault(server_key(server), asyncio.Semaphore(self._per_server))
+
+    async def _run_job(self, job_id: str) -> JobRecord | None:
+        record = self.store.get(job_id)
+        try:
+            # The server slot first, so a job waiting for its server does not hold an overall slot.
+            async with self._slot(record.server), self._overall:
+                ctx = RunContext(
+                    store=self.store,
+                    clients=self.clients,
+                    retry=self.retry_policy,
+                    poll=self.poll_policy,
+                    on_record=self._listeners.record,
+                    on_progress=self._listeners.progress,
+                    shutting_down=lambda: self._stopping,
+                    owner=self.owner,
+                )
+                run = JobRun(ctx, job_id, self._secrets.get(job_id, {}))
+                if run.record.state.finished:
+                    return run.record  # cancelled while it waited for a slot
+                return await run.run()
+        except asyncio.CancelledError:
+            if self._stopping:
+                self._interrupt_waiting(job_id)
+                raise
+            return self._cancel_waiting(job_id)
+        finally:
+            if not self._stopping:
+                self._secrets.pop(job_id, None)
+
+    def _interrupt_waiting(self, job_id: str) -> None:
+        with contextlib.suppress(VmsDeskError, LookupError):
+            record = self.store.get(job_id)
+            if record.state is JobState.QUEUED:
+                self._listeners.record(
+                    self.store.move(
+                        job_id,
+                        JobState.INTERRUPTED,
+                        "vms_desk was closed before the job started; it resumes at the next start.",
+                    )
+                )
+                self.store.release(job_id, self.owner)
+
+    def _cancel_waiting(self, job_id: str) -> JobRecord | None:
+        record = self.store.get(job_id)
+        if record.state in (JobState.QUEUED, JobState.INTERRUPTED):
+            record = self.store.move(job_id, JobState.CANCELLED, "Cancelled by the user before it started.")
+            self._listeners.record(record)
+        return record
+
+    # --- lifecycle ------------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Start working (the GUI's long-running mode): queued jobs begin, new ones begin at once."""
+        if self._running:
+            return
+        self._running, self._stopping = True, False
+        self._heartbeat = asyncio.get_running_loop().create_task(self._beat(), name="jobs:heartbeat")
+        pending, self._pending = self._pending, []
+        for job_id in pending:
+            self._schedule(job_id)
+
+    async def stop(self) -> None:
+        """Stop working: running jobs become `interrupted` (resumable), clients log out."""
+        if not self._running:
+            await self.clients.aclose()
+            return
+        self._stopping = True
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            await asyncio.gather(self._heartbeat, return_exceptions=True)
+        await self.clients.aclose()
+        self._running, self._stopping = False, False
+
+    async def run_until_idle(self) -> None:
+        """Run every submitted job to its end (starting the engine if needed, stopping it after)."""
+        started_here = not self._running
+        self.start()
+        while self._tasks:
+            await asyncio.wait(list(self._tasks.values()))
+        if started_here:
+            await self.stop()
+
+    async def _beat(self) -> None:
+        while True:
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+            try:
+                await asyncio.to_thread(self.store.heartbeat, self.owner, LEASE_SECONDS)
+            except VmsDeskError as err:
+                log.warning("job store heartbeat failed: %s | %s", err, err.detail)
+
+    # --- user actions -------------------------------------------------------------------------------
+    async def cancel(self, job_id: str) -> JobRecord:
+        """Cancel a job: stops it here (the export is cancelled on the server), or marks a waiting one."""
+        task = self._tasks.get(job_id)
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            return self.store.get(job_id)
+        record = self.store.get(job_id)
+        if record.state.finished:
+            return record
+        if record.state not in (JobState.QUEUED, JobState.INTERRUPTED) or (
+            self.store.claim(job_id, self.owner, LEASE_SECONDS) is None
+        ):
+            raise JobBusy("This job is running in another vms_desk window or command; cancel it there.")
+        if job_id in self._pending:
+            self._pending.remove(job_id)
+        record = self.store.move(job_id, JobState.CANCELLED, "Cancelled by the user.")
+        self.store.release(job_id, self.owner)
+        self._listeners.record(record)
+        return record
+
+    async def retry(self, job_id: str, secrets: Mapping[str, str] | None = None) -> JobRecord:
+        """Queue a failed or cancelled job again from the start (secrets must be given again)."""
+        record = self.store.get(job_id)
+        if record.state not in (JobState.FAILED, JobState.CANCELLED, JobState.INTERRUPTED):
+            raise JobBusy(f"Only failed or cancelled jobs can be retried; this one is {record.state}.")
+        if self.store.claim(job_id, self.owner, LEASE_SECONDS) is None:
+            raise JobBusy("This job is running in another vms_desk window or command.")
+        record = self.store.move(
+            job_id,
+            JobState.QUEUED,
+            "Retried by the user.",
+            handle=None,
+            progress=0.0,
+            bytes_done=0,
+            bytes_total=None,
+            error="",
+            files=(),
+            manifest=None,
+        )
+        self._secrets[job_id] = dict(secrets or {})
+        self._listeners.record(record)
+        self._schedule(job_id)
+        return record
+
+    def remove(self, job_id: str) -> None:
+        """Forget a finished job (its evidence folder stays on disk)."""
+        record = self.store.get(job_id)
+        if job_id in self._tasks or record.state.active or record.state is JobState.QUEUED:
+            raise JobBusy("Cancel the job before removing it.")
+        self.store.remove(job_id)
+
+    def resume_interrupted(self) -> list[JobRecord]:
+        """Take every `interrupted` job nobody else runs and queue it to resume where it stopped."""
+        resumed = []
+        for record in self.store.jobs([JobState.INTERRUPTED]):
+            claimed = self.store.claim(record.id, self.owner, LEASE_SECONDS)
+            if claimed is None:
+                continue
+            resumed.append(claimed)
+            self._schedule(record.id)
+        return resumed
+
+    def jobs(self) -> list[JobRecord]:
+        """Every job in the store, oldest first."""
+        return self.store.jobs()
+
+    @property
+    def running(self) -> bool:
+        """True between start() and stop()."""
+        return self._running

@@ -1,0 +1,312 @@
+"""One job's run: submit → poll → download → verify → manifest → done (or failed/cancelled).
+
+Every state change goes through the store (checked transitions, an event each) and then to the
+engine's listeners. Server-side cleanup (`finish`) happens only once every file is renamed and
+re-hashed; on failure or cancellation the export is cancelled on the server and no `.part` is left.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from vms_desk.core.errors import (
+    ExportLost,
+    InputError,
+    ProtocolError,
+    StorageError,
+    VmsDeskError,
+)
+from vms_desk.core.export import ExportRequest
+from vms_desk.core.jobstate import JobState
+from vms_desk.core.options import REDACTED, JsonValue, validate_options
+from vms_desk.core.protocol import ExportHandle, ExportPhase, ExportStatus, VendorClient
+from vms_desk.evidence.naming import case_folder_name, evidence_folder_name, safe_name, unique_name
+from vms_desk.jobs.backoff import retrying
+from vms_desk.jobs.codec import utc_now
+from vms_desk.jobs.context import RunContext
+from vms_desk.jobs.download import download_file
+from vms_desk.jobs.finalize import export_failure, remove_job_files, verify_files, write_job_manifest
+from vms_desk.jobs.records import FileRecord, JobRecord
+from vms_desk.jobs.spans import actual_span
+
+log = logging.getLogger(__name__)
+
+CLEANUP_TIMEOUT = 15.0  # seconds for best-effort calls (finish/cancel) that must not hold a job
+STORE_INTERVAL = 1.0  # progress is written to the store at most once a second
+RESERVED_NAMES = ("manifest.json",)
+
+
+class JobRun:
+    """Runs one job to a final state (or to `interrupted` when the engine shuts down)."""
+
+    def __init__(self, ctx: RunContext, job_id: str, secrets: Mapping[str, JsonValue]) -> None:
+        self.ctx = ctx
+        self.secrets = secrets
+        self.record = ctx.store.get(job_id)
+        self.client: VendorClient | None = None
+        self.restarted = False
+        self.server_progress = 0.0
+        self._stored_at = 0.0
+
+    # --- store and listeners ------------------------------------------------------------------------
+    def _save(self, record: JobRecord) -> JobRecord:
+        self.record = record
+        try:
+            self.ctx.on_record(record)
+        except Exception:  # a listener bug must not break the job
+            log.exception("job listener failed")
+        return record
+
+    def _move(self, target: JobState, detail: str = "", **changes: Any) -> JobRecord:
+        return self._save(self.ctx.store.move(self.record.id, target, detail, **changes))
+
+    def _update(self, **changes: Any) -> JobRecord:
+        return self._save(self.ctx.store.update(self.record.id, **changes))
+
+    def _event(self, detail: str) -> None:
+        self.ctx.store.add_event(self.record.id, detail)
+
+    def _on_retry(self, err: VmsDeskError, attempt: int, delay: float) -> None:
+        self._event(f"{err} (try {attempt} of {self.ctx.retry.attempts}; trying again in {delay:.1f} s)")
+
+    # --- the cycle ------------------------------------------------------------------------------------
+    async def run(self) -> JobRecord:
+        """Run the job; returns its final record. Re-raises CancelledError only at engine shutdown."""
+        try:
+            await self._run()
+        except asyncio.CancelledError:
+            if self.ctx.shutting_down():
+                self._interrupted()
+                raise
+            task = asyncio.current_task()
+            if task is not None:
+                task.uncancel()
+            await self._stop(JobState.CANCELLED, "Cancelled by the user.")
+        except VmsDeskError as err:
+            log.warning("job %s failed: %s | %s", self.record.id, err, err.detail)
+            await self._stop(JobState.FAILED, str(err))
+            await self.ctx.clients.forget(self.record.server, err)
+        except Exception as exc:
+            log.exception("job %s failed unexpectedly", self.record.id)
+            await self._stop(
+                JobState.FAILED,
+                f"An unexpected error stopped the job ({type(exc).__name__}); the log has the details.",
+            )
+        return self.record
+
+    async def _run(self) -> None:
+        record = self.record
+        self.client = client = await self.ctx.clients.get(record.server, on_retry=self._on_retry)
+        if not record.camera_name:
+            camera = await self.ctx.clients.camera(record.server, record.camera_id)
+            self._update(camera_name=camera.name)
+        if record.handle is None:
+            await self._submit(client)
+        elif record.handle.session_bound and record.state is JobState.INTERRUPTED:
+            await self._restart(
+                client,
+                "The server forgot the export when vms_desk's session with it "
+                "ended; starting the export again.",
+            )
+        else:
+            self._move(JobState.PROCESSING, "Resuming: asking the server about the export again.")
+        while True:
+            try:
+                status = await self._wait(client)
+                await self._download(client, status)
+                break
+            except ExportLost as err:
+                if self.restarted:
+                    raise
+                await self._restart(client, f"The server forgot the export ({err}); starting it again.")
+        await self._finish(client, status)
+
+    def _live_request(self) -> ExportRequest:
+        """The stored request with its secrets put back from memory."""
+        request = self.record.request
+        options = {**request.options, **self.secrets}
+        missing = [k for k, v in options.items() if v == REDACTED]
+        if missing:
+            raise InputError(
+                f"This job needs its {', '.join(missing)} again (secrets are never stored): retry it "
+                "and give the value."
+            )
+        return request.model_copy(update={"options": options})
+
+    async def _submit(self, client: VendorClient) -> ExportHandle:
+        self._move(JobState.SUBMITTING, "Asking the server to export.")
+        request = self._live_request()
+        # The server's own capabilities (e.g. exacqVision's format list) are known only now; the
+        # request goes out with the options as validation normalised them (e.g. a number as text).
+        caps = await retrying(client.capabilities, self.ctx.retry, on_retry=self._on_retry)
+        options = validate_options(caps, request.format, request.options)
+        request = request.model_copy(update={"options": options})
+        handle = await retrying(lambda: client.start_export(request), self.ctx.retry, on_retry=self._on_retry)
+        ids = ", ".join(handle.export_ids) or "none"
+        self._move(JobState.PROCESSING, f"The server accepted the export (id {ids}).", handle=handle)
+        return handle
+
+    async def _restart(self, client: VendorClient, why: str) -> None:
+        self.restarted = True
+        self._event(why)
+        await self._remove_files(keep_folder=True)
+        self._update(files=(), bytes_done=0, handle=None)
+        await self._submit(client)
+
+    async def _wait(self, client: VendorClient) -> ExportStatus:
+        """Poll until the export is done, easing off; a failed export raises with the vendor's words."""
+        handle = self.record.handle
+        assert handle is not None
+        delays = self.ctx.poll.delays()
+        while True:
+            status = await retrying(lambda: client.poll(handle), self.ctx.retry, on_retry=self._on_retry)
+            self.server_progress = max(0.0, min(1.0, status.progress))
+            self.ctx.on_progress(self.record.id, 0, None, 0.0, self.server_progress)
+            if status.phase is ExportPhase.DONE:
+                self.server_progress = 1.0
+                return status
+            if status.phase is ExportPhase.FAILED:
+                raise export_failure(status)
+            if abs(self.record.progress - self.server_progress) >= 0.01:
+                self._update(progress=self.server_progress)
+            await asyncio.sleep(next(delays))
+
+    async def _download(self, client: VendorClient, status: ExportStatus) -> None:
+        record = self.record
+        handle = record.handle
+        assert handle is not None
+        remote_files = status.files if status.files_local else ()
+        if status.files_local and not status.files:
+            raise ProtocolError(
+                "The server finished the export but offered no file to download; check that the span "
+                "holds a recording, or try again.",
+                detail="export done with an empty file list",
+            )
+        folder = record.evidence_dir or (
+            record.out_dir
+            / case_folder_name(record.case)
+            / evidence_folder_name(
+                record.request.span.start, record.camera_name or record.camera_id, record.id
+            )
+        )
+        try:
+            await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageError(
+                f"The evidence folder {folder} cannot be created ({exc.strerror}); choose another folder.",
+                detail=repr(exc),
+            ) from exc
+        sizes = [f.size for f in remote_files]
+        total = sum(s for s in sizes if s is not None) if all(s is not None for s in sizes) else None
+        detail = f"Downloading {len(remote_files)} file(s) into {folder}."
+        if not status.files_local:
+            detail = f"The files stay on the server at {status.server_path or 'its export folder'}."
+        self._move(
+            JobState.DOWNLOADING,
+            detail,
+            evidence_dir=folder,
+            progress=1.0,
+            bytes_total=total,
+            server_path=status.server_path,
+            actual=actual_span(status),
+        )
+        taken: list[str] = list(RESERVED_NAMES)
+        done_files: list[FileRecord] = []
+        for remote in remote_files:
+            name = unique_name(safe_name(remote.name), taken)
+            taken.append(name)
+            before = sum(f.size for f in done_files)
+
+            def progress(done: int, size: int | None, rate: float, before: int = before) -> None:
+                # A lone file's size is known from its download even when the status did not say.
+                known = total if total is not None else (size if len(remote_files) == 1 else None)
+                self._progress(before + done, known, rate)
+
+            result = await download_file(
+                client,
+                handle,
+                remote,
+                folder / name,
+                policy=self.ctx.retry,
+                on_progress=progress,
+                on_retry=self._on_retry,
+            )
+            done_files.append(FileRecord(name=name, size=result.size, sha256=result.sha256))
+            saved = sum(f.size for f in done_files)
+            known = total if total is not None else (saved if len(done_files) == len(remote_files) else None)
+            self._update(files=tuple(done_files), bytes_done=saved, bytes_total=known)
+            self._event(f"Saved {name} ({result.size} bytes, SHA-256 {result.sha256}).")
+
+    def _progress(self, done: int, total: int | None, rate: float) -> None:
+        self.ctx.on_progress(self.record.id, done, total, rate, self.server_progress)
+        now = time.monotonic()
+        if now - self._stored_at >= STORE_INTERVAL:
+            self._stored_at = now
+            self._update(bytes_done=done)
+
+    async def _finish(self, client: VendorClient, status: ExportStatus) -> None:
+        check = "Checking every file against its SHA-256." if self.record.files else "No file to check here."
+        record = self._move(JobState.VERIFYING, check)
+        assert record.evidence_dir is not None
+        assert record.handle is not None
+        await verify_files(record.evidence_dir, record.files)
+        # Only now is every file safe on disk under its final name: release the server's copy.
+        if status.files_local and record.files:
+            try:
+                await asyncio.wait_for(client.finish(record.handle), CLEANUP_TIMEOUT)
+                self._event("The export was released on the server.")
+            except (VmsDeskError, TimeoutError) as err:
+                log.warning("finish failed for job %s: %r", record.id, err)
+                self._event(
+                    f"The export could not be released on the server ({err}); it cleans up by itself."
+                )
+        done_at = utc_now()
+        count = len(record.files)
+        detail = (
+            f"{count} file(s) saved and verified." if status.files_local else "Export finished on the server."
+        )
+        events = self.ctx.store.events(record.id)
+        manifest = await asyncio.to_thread(
+            write_job_manifest, self.record, events, done_at=done_at, done_detail=detail
+        )
+        self._move(
+            JobState.DONE, detail, at=done_at, manifest=manifest, bytes_done=sum(f.size for f in record.files)
+        )
+
+    # --- endings ------------------------------------------------------------------------------------
+    async def _stop(self, target: JobState, sentence: str) -> None:
+        """Failed or cancelled: cancel the export on the server, delete partial files, record why."""
+        handle = self.record.handle
+        if handle is not None and handle.export_ids and self.client is not None:
+            try:
+                await asyncio.wait_for(self.client.cancel(handle), CLEANUP_TIMEOUT)
+            except (VmsDeskError, TimeoutError) as err:
+                log.info("cancel on the server failed for job %s: %r", self.record.id, err)
+        await self._remove_files(keep_folder=False)
+        changes: dict[str, Any] = {"files": ()}
+        if target is JobState.FAILED:
+            changes["error"] = sentence
+        self._move(target, sentence, **changes)
+        self.ctx.store.release(self.record.id, self.ctx.owner)
+
+    def _interrupted(self) -> None:
+        state = self.record.state
+        with contextlib.suppress(VmsDeskError):
+            self._move(
+                JobState.INTERRUPTED,
+                f"vms_desk was closed while the job was {state}; it resumes at the next start.",
+            )
+            self.ctx.store.release(self.record.id, self.ctx.owner)
+
+    async def _remove_files(self, *, keep_folder: bool) -> None:
+        """Delete this job's partial and saved files (its folder is its own), and the folder if empty."""
+        folder = self.record.evidence_dir
+        if folder is None:
+            return
+        names = [f.name for f in self.record.files]
+        await asyncio.to_thread(remove_job_files, folder, names, keep_folder=keep_folder)

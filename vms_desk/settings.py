@@ -1,0 +1,73 @@
+"""Application settings: declared once (pydantic), versioned, stored as JSON under VMS_DESK_HOME.
+
+Only tuning lives here (limits, retry and polling pace, the default export folder); server lists and
+passwords are kept elsewhere, and secrets never reach this file.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from vms_desk.paths import settings_path
+
+log = logging.getLogger(__name__)
+
+SETTINGS_VERSION = 1
+
+
+class Settings(BaseModel):
+    """Every user-tunable setting with its default; unknown keys in the file are ignored."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    version: int = SETTINGS_VERSION
+    # Concurrency: serial per server (VMS servers queue exports badly), a few servers at once.
+    per_server: int = Field(default=1, ge=1, le=8)
+    overall: int = Field(default=4, ge=1, le=32)
+    # Transient failures (5xx, dropped connections) are retried this many times in all, with a
+    # delay that doubles from `retry_first_delay` up to `retry_max_delay` seconds.
+    retry_attempts: int = Field(default=5, ge=1, le=20)
+    retry_first_delay: float = Field(default=0.5, ge=0.0, le=60.0)
+    retry_max_delay: float = Field(default=8.0, ge=0.0, le=600.0)
+    # Status polling starts quickly and eases off, so long exports do not hammer the server.
+    poll_first_delay: float = Field(default=1.0, ge=0.05, le=60.0)
+    poll_max_delay: float = Field(default=5.0, ge=0.05, le=600.0)
+    export_folder: str = ""
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """The settings from the file, or the defaults when it is missing or unreadable (logged)."""
+    path = path or settings_path()
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return Settings()
+    except (OSError, ValueError) as exc:
+        log.warning("settings file %s unreadable, using defaults: %s", path, exc)
+        return Settings()
+    try:
+        return Settings.model_validate(raw)
+    except ValidationError as exc:
+        log.warning("settings file %s invalid, using defaults: %s", path, exc)
+        return Settings()
+
+
+def save_settings(settings: Settings, path: Path | None = None) -> None:
+    """Write the settings atomically (temp file + rename)."""
+    path = path or settings_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(settings.model_dump(mode="json"), indent=2)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".settings-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,47 @@
+"""Python's cyclic garbage collector, run on the GUI thread only.
+
+A Qt object caught in a reference cycle is destroyed by whichever thread happens to run the collector;
+with worker threads about (the demo simulators, `asyncio.to_thread` hashing and verification) that can
+be a thread that must never touch Qt ("Timers cannot be stopped from another thread", or a crash).
+So automatic collection is switched off and a GUI-thread timer collects instead, generation by
+generation, as often as Python would have.
+"""
+
+from __future__ import annotations
+
+import gc
+
+from PySide6.QtCore import QObject, QTimer
+
+INTERVAL_MS = 500
+
+
+class GuiThreadGc(QObject):
+    """Disables automatic GC and collects from a QTimer on the thread that created it."""
+
+    def __init__(self, parent: QObject | None = None, interval_ms: int = INTERVAL_MS) -> None:
+        super().__init__(parent)
+        self._thresholds = gc.get_threshold()
+        self._timer = QTimer(self)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self.check)
+
+    def start(self) -> None:
+        """Switch automatic collection off and start collecting here."""
+        gc.disable()
+        self._timer.start()
+
+    def stop(self) -> None:
+        """Collect once more and give collection back to Python."""
+        self._timer.stop()
+        gc.collect()
+        gc.enable()
+
+    def check(self) -> int:
+        """Collect the oldest generation whose count passed Python's threshold; objects found."""
+        counts = gc.get_count()
+        generation = -1
+        for index, (count, threshold) in enumerate(zip(counts, self._thresholds, strict=True)):
+            if count > threshold:
+                generation = index
+        return gc.collect(generation) if generation >= 0 else 0
