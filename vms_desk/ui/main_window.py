@@ -159,7 +159,9 @@ class MainWindow(QMainWindow):
         self.source_model.rowsRemoved.connect(lambda *_: self._update_sources_summary())
         # Removing a server removes its camera rows without a selection signal: re-read the selection.
         self.source_model.rowsRemoved.connect(
-            lambda *_: QTimer.singleShot(0, lambda: self._cameras_selected(self.sources.selected_cameras()))
+            lambda *_: QTimer.singleShot(
+                0, self, lambda: self._cameras_selected(self.sources.selected_cameras())
+            )
         )
         self.connections.failed.connect(lambda _sid, text: self.show_status(text))
         self.job_dock.cancelRequested.connect(lambda job_id: self.tasks.spawn(self.engine.cancel(job_id)))
@@ -350,8 +352,11 @@ class MainWindow(QMainWindow):
         self.status_text.setText(text)
         self.status_text.setToolTip(text)
         if timeout_ms:
+            # The label is the timer's context: Qt drops the call if the window is gone by then.
             QTimer.singleShot(
-                timeout_ms, lambda: self.status_text.text() == text and self.status_text.clear()
+                timeout_ms,
+                self.status_text,
+                lambda: self.status_text.text() == text and self.status_text.clear(),
             )
 
     def show_error(self, error: VmsDeskError) -> None:

@@ -334,7 +334,7 @@ class Player(QWidget):
 
     def _slider_action(self, _action: int) -> None:
         # Page clicks and keys on the slider: seek to where the slider will land.
-        QTimer.singleShot(0, lambda: self._slider_moved(self.seekSlider.value()))
+        QTimer.singleShot(0, self, lambda: self._slider_moved(self.seekSlider.value()))
 
     # --- events -------------------------------------------------------------------------------------------
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
