@@ -38,6 +38,24 @@ def sim_factory(tmp_path: Path) -> Iterator[Callable[..., RunningSim]]:
         sim.stop()
 
 
+@pytest.fixture(scope="module")
+def module_sims(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., RunningSim]]:
+    """start(vendor, **state_fields) -> RunningSim kept for the whole module (stopping a simulator costs
+    uvicorn ~0.2 s, which would dominate short tests); tests undo what they change: `RunningSim.reset()`."""
+    running: list[RunningSim] = []
+
+    def start(vendor: Vendor, **fields: Any) -> RunningSim:
+        fields.setdefault("export_seconds", 0.3)
+        fields.setdefault("workdir", tmp_path_factory.mktemp(f"sim-{vendor.value}"))
+        sim = start_sim(vendor, state=SimState(**fields))
+        running.append(sim)
+        return sim
+
+    yield start
+    for sim in running:
+        sim.stop()
+
+
 @pytest_asyncio.fixture
 async def http() -> AsyncIterator[httpx.AsyncClient]:
     """The app's HTTP client configuration, closed after the test."""

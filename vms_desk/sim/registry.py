@@ -32,6 +32,13 @@ class RunningSim:
         """Base URL of the simulator."""
         return self.server.url
 
+    def reset(self, password: str = "demo") -> RunningSim:
+        """Clear the request log, switch every fault off and restore the password (between tests)."""
+        self.state.requests.clear()
+        self.state.faults.reset()
+        self.state.password = password
+        return self
+
     def stop(self) -> None:
         """Stop serving."""
         self.server.stop()

@@ -6,7 +6,7 @@ import hashlib
 import io
 import time
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,7 @@ from vms_desk.sim import axis as axis_sim
 from vms_desk.sim.axis import auth as sim_auth
 from vms_desk.sim.axis import model
 from vms_desk.sim.base import SimServer, SimState
-from vms_desk.sim.registry import RunningSim, start_sim
+from vms_desk.sim.registry import RunningSim
 
 LIST = "/axis-cgi/record/list.cgi"
 PROPERTIES = "/axis-cgi/record/export/properties.cgi"
@@ -32,12 +32,9 @@ EXPORT = "/axis-cgi/record/export/exportrecording.cgi"
 
 
 @pytest.fixture(scope="module")
-def shared_sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSim]:
-    """One simulator for the module (starting and stopping one costs more than most tests here)."""
-    state = SimState(export_seconds=0.3, workdir=tmp_path_factory.mktemp("axis-sim"))
-    sim = start_sim(Vendor.AXIS, state=state)
-    yield sim
-    sim.stop()
+def shared_sim(module_sims: Callable[..., RunningSim]) -> RunningSim:
+    """One simulator for the module; each test resets what it changes."""
+    return module_sims(Vendor.AXIS, export_seconds=0.3)
 
 
 @pytest.fixture

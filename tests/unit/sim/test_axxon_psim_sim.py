@@ -15,19 +15,15 @@ import pytest
 from vms_desk.core.models import Vendor
 from vms_desk.core.times import from_iso, to_psim
 from vms_desk.sim.axxon_psim.tasks import FAILURE_TEXT
-from vms_desk.sim.base import SimState
-from vms_desk.sim.registry import RunningSim, start_sim
+from vms_desk.sim.registry import RunningSim
 
 SPAN = timedelta(seconds=4)
 
 
 @pytest.fixture(scope="module")
-def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSim]:
-    """One simulator for the module (starting one costs ~0.3 s); tests reset what they change."""
-    state = SimState(export_seconds=0.2, workdir=tmp_path_factory.mktemp("psim"))
-    sim = start_sim(Vendor.AXXON_PSIM, state=state)
-    yield sim
-    sim.stop()
+def shared(module_sims: Callable[..., RunningSim]) -> RunningSim:
+    """One simulator for the module; each test resets what it changes."""
+    return module_sims(Vendor.AXXON_PSIM, export_seconds=0.2)
 
 
 @pytest.fixture

@@ -19,29 +19,22 @@ from vms_desk.sim.archive import Archive, SimCamera
 from vms_desk.sim.base import SimServer, SimState
 from vms_desk.sim.exacq import build
 from vms_desk.sim.exacq.replies import FAILURE_TEXT
-from vms_desk.sim.registry import RunningSim, start_sim
+from vms_desk.sim.registry import RunningSim
 
 CLOCK = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 EXPORT = "/v1/export.web"
 
 
 @pytest.fixture(scope="module")
-def shared_sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSim]:
-    """One simulator for the tests that need no archive or build options of their own (stopping a
-    simulator costs uvicorn about 0.2 s, which would dominate these tests)."""
-    state = SimState(export_seconds=0.3, workdir=tmp_path_factory.mktemp("exacq"))
-    running = start_sim(Vendor.EXACQ, state=state)
-    yield running
-    running.stop()
+def shared_sim(module_sims: Callable[..., RunningSim]) -> RunningSim:
+    """One simulator for the module; each test resets what it changes."""
+    return module_sims(Vendor.EXACQ, export_seconds=0.3)
 
 
 @pytest.fixture
 def sim(shared_sim: RunningSim) -> RunningSim:
     """The shared simulator with its request log cleared and every fault off."""
-    shared_sim.state.requests.clear()
-    shared_sim.state.faults.reset()
-    shared_sim.state.password = "demo"
-    return shared_sim
+    return shared_sim.reset()
 
 
 @pytest.fixture

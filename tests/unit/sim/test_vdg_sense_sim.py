@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import av
@@ -14,8 +14,7 @@ from lxml import etree
 
 from vms_desk.core.models import Vendor
 from vms_desk.core.times import to_vdg
-from vms_desk.sim.base import SimState
-from vms_desk.sim.registry import RunningSim, start_sim
+from vms_desk.sim.registry import RunningSim
 from vms_desk.sim.vdg_sense import disk_root, map_server_path
 from vms_desk.sim.vdg_sense.commands import COOKIE, FAILURE_TEXT
 from vms_desk.sim.vdg_sense.model import SERVER_IDS
@@ -25,13 +24,9 @@ DEV3 = (SERVER_IDS[1], "D3A1B2C4-0000-4000-8000-000000000003")
 
 
 @pytest.fixture(scope="module")
-def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSim]:
-    """One simulator for the module; each test resets faults and the request log."""
-    sim = start_sim(
-        Vendor.VDG_SENSE, state=SimState(export_seconds=0.2, workdir=tmp_path_factory.mktemp("vdg"))
-    )
-    yield sim
-    sim.stop()
+def shared(module_sims: Callable[..., RunningSim]) -> RunningSim:
+    """One simulator for the module; each test resets what it changes."""
+    return module_sims(Vendor.VDG_SENSE, export_seconds=0.2)
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 import ssl
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.request import parse_http_list, parse_keqv_list
@@ -35,7 +35,7 @@ from vms_desk.core.times import from_iso, to_axis
 from vms_desk.sim import axis as axis_sim
 from vms_desk.sim.axis import model
 from vms_desk.sim.base import LoggedRequest, SimServer, SimState
-from vms_desk.sim.registry import RunningSim, start_sim
+from vms_desk.sim.registry import RunningSim
 from vms_desk.vendors.axis import Client, wire
 from vms_desk.vendors.axis.auth import AxisAuth
 from vms_desk.vendors.axis.errors import MEANINGS, vendor_error
@@ -46,11 +46,9 @@ EXPORT = "/axis-cgi/record/export/exportrecording.cgi"
 
 
 @pytest.fixture(scope="module")
-def shared_sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSim]:
-    """One simulator for the module (starting and stopping one costs more than most tests here)."""
-    sim = start_sim(Vendor.AXIS, state=SimState(export_seconds=0.3, workdir=tmp_path_factory.mktemp("axis")))
-    yield sim
-    sim.stop()
+def shared_sim(module_sims: Callable[..., RunningSim]) -> RunningSim:
+    """One simulator for the module; each test resets what it changes."""
+    return module_sims(Vendor.AXIS, export_seconds=0.3)
 
 
 @pytest.fixture

@@ -27,8 +27,7 @@ from vms_desk.core.export import ExportRequest
 from vms_desk.core.models import ServerConfig, TimeSpan, Vendor
 from vms_desk.core.protocol import ExportHandle, ExportPhase, ExportStatus, RemoteFile, VendorClient
 from vms_desk.sim.axxon_psim.tasks import FAILURE_TEXT
-from vms_desk.sim.base import SimState
-from vms_desk.sim.registry import RunningSim, start_sim
+from vms_desk.sim.registry import RunningSim
 from vms_desk.vendors.axxon_psim import Client
 from vms_desk.vendors.axxon_psim.wire import TaskReply, cameras_from_properties, parse_properties
 
@@ -37,13 +36,9 @@ PSIM_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d\dZ$")
 
 
 @pytest.fixture(scope="module")
-def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSim]:
-    """One simulator for the module; each test resets faults and the request log."""
-    sim = start_sim(
-        Vendor.AXXON_PSIM, state=SimState(export_seconds=0.2, workdir=tmp_path_factory.mktemp("psim"))
-    )
-    yield sim
-    sim.stop()
+def shared(module_sims: Callable[..., RunningSim]) -> RunningSim:
+    """One simulator for the module; each test resets what it changes."""
+    return module_sims(Vendor.AXXON_PSIM, export_seconds=0.2)
 
 
 @pytest.fixture

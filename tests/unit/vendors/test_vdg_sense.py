@@ -6,7 +6,7 @@ import asyncio
 import base64
 import io
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -30,8 +30,7 @@ from vms_desk.core.models import ServerConfig, TimeSpan, Vendor
 from vms_desk.core.options import OptionKind
 from vms_desk.core.protocol import ExportHandle, ExportPhase, ExportStatus, RemoteFile, VendorClient
 from vms_desk.core.times import to_vdg
-from vms_desk.sim.base import SimState
-from vms_desk.sim.registry import RunningSim, start_sim
+from vms_desk.sim.registry import RunningSim
 from vms_desk.sim.vdg_sense import disk_root
 from vms_desk.sim.vdg_sense.commands import FAILURE_TEXT
 from vms_desk.sim.vdg_sense.model import SERVER_IDS
@@ -44,13 +43,9 @@ CAM3 = f"{SERVER_IDS[1]}/D3A1B2C4-0000-4000-8000-000000000003"
 
 
 @pytest.fixture(scope="module")
-def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSim]:
-    """One simulator for the module; each test resets faults and the request log."""
-    sim = start_sim(
-        Vendor.VDG_SENSE, state=SimState(export_seconds=0.2, workdir=tmp_path_factory.mktemp("vdg"))
-    )
-    yield sim
-    sim.stop()
+def shared(module_sims: Callable[..., RunningSim]) -> RunningSim:
+    """One simulator for the module; each test resets what it changes."""
+    return module_sims(Vendor.VDG_SENSE, export_seconds=0.2)
 
 
 @pytest.fixture
