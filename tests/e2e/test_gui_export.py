@@ -1,5 +1,6 @@
 """GUI end to end: an Axxon One simulator is added, a camera and a span are picked, the export dialog
-is filled in, the job runs in the engine until done in the dock, and the file plays in the player.
+is filled in, the job runs in the engine until done in the dock, the file plays in the preview pane's
+player, and a snapshot of it is kept apart from the hashed evidence.
 
 The test runs on a qasync loop driven with `run_until_complete` and only ever awaits (no nested Qt loop
 while asyncio tasks are pending, see SETUP-NOTES); the dialog is driven through its widgets.
@@ -135,12 +136,13 @@ def test_export_through_the_gui_and_play_it(qloop, qtbot, home: Path, sim_factor
             parts.engine.add_listener(watch)
             done = await asyncio.wait_for(finished, TIMEOUT)
             assert done.state is JobState.DONE, done.error
-            flushed = _next(window.bridge.flushed)
-            await asyncio.wait_for(flushed, TIMEOUT)
+            # The bridge heard of it before our listener did (it subscribed first); its throttle timer
+            # may or may not have delivered it yet: deliver now rather than race the timer.
+            window.bridge.flush()
             model = window.job_model
             row = model.row_of(record.id)
             assert model.data(model.index(row, COL_STATE)) == "Done"
-            assert model.data(model.index(row, COL_SHA)).startswith(done.files[0].sha256[:12])
+            assert model.data(model.index(row, COL_SHA)).startswith(done.files[0].sha256[:8])
             dock = window.job_dock
             dock.select_job(record.id)
             assert dock.selected()[0].id == record.id
@@ -151,17 +153,24 @@ def test_export_through_the_gui_and_play_it(qloop, qtbot, home: Path, sim_factor
             assert window.notifier.messages[-1][0] == f"Export done: {camera.name}"
             assert "1 of 1 servers online" in window.sources_summary.text()
 
-            # 5. Preview plays the file in the player.
+            # 5. Selecting the job shows it in the preview pane under the timeline; Preview plays it
+            #    there, in the window's one player.
+            pane = window.centre.preview
+            assert pane.job() is not None
+            assert pane.job().id == record.id
+            assert str(done.files[0].sha256) in pane.details.toPlainText()
             path = Path(done.evidence_dir) / done.files[0].name
             assert path.suffix == ".mkv"
             assert path.stat().st_size > 0
             preview = _next(dock.previewRequested)
             dock.actions_by_name["preview"].trigger()
             assert await preview == path
-            player = window.previews[-1]
-            assert isinstance(player, Player)
-            assert player.objectName() == "player"
-            assert player.isWindow()
+            players = window.findChildren(Player)
+            assert [p.objectName() for p in players] == ["player"]  # one player, and it has the name
+            player = players[0]
+            assert pane.current_widget() is player
+            assert pane.current_path() == path
+            assert not player.isWindow()
             assert player.isVisible()
             if not player.available:
                 played["skip"] = player.unavailable_reason
@@ -176,7 +185,24 @@ def test_export_through_the_gui_and_play_it(qloop, qtbot, home: Path, sim_factor
             _position, length = await asyncio.wait_for(moved, TIMEOUT)
             assert 8_000 <= length <= 12_000  # a 10 s span
             assert player.playButton.isEnabled()
-            player.close()
+
+            # 6. A snapshot lands in the evidence folder's snapshots/ subfolder, is noted in the job's
+            #    events, and leaves the manifest (and so the verification) untouched.
+            manifest_path = Path(done.manifest)
+            manifest = await asyncio.to_thread(manifest_path.read_bytes)
+            player.pause()
+            shot = player.take_snapshot()
+            assert shot is not None
+            assert shot.parent == Path(done.evidence_dir) / "snapshots"
+            assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+            assert "snapshots/" in player.note()
+            assert "manifest is unchanged" in player.note()
+            events = parts.store.events(record.id)
+            assert f"Snapshot snapshots/{shot.name}" in events[-1].detail
+            assert "manifest is unchanged" in events[-1].detail
+            assert "noted in the job's history" in window.status_text.text()
+            assert await asyncio.to_thread(manifest_path.read_bytes) == manifest
+            assert (await asyncio.to_thread(verify, done.evidence_dir)).ok
         finally:
             await parts.aclose()
             parts.dispose()

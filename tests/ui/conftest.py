@@ -1,13 +1,15 @@
-"""Qt fixtures for tests/ui: a qasync loop for async tests, an in-memory keyring, isolated QSettings."""
+"""Qt fixtures for tests/ui: a qasync loop for async tests, an in-memory keyring, the composed app."""
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import keyring
 import pytest
+import pytest_asyncio
 import qasync
 from keyring.backend import KeyringBackend
 from PySide6.QtWidgets import QApplication
@@ -67,3 +69,15 @@ def _collect_garbage_on_the_gui_thread() -> Iterator[None]:
     the collector and destroy Qt objects off the GUI thread (Qt warns, or crashes)."""
     yield
     gc.collect()
+
+
+@pytest_asyncio.fixture
+async def gui(home: Path, http: Any, memory_keyring: MemoryKeyring, qtbot: Any) -> AsyncIterator[Any]:
+    """The app's composition on this test's VMS_DESK_HOME, started (state restored) but not shown."""
+    from vms_desk.app import compose
+
+    parts = compose(home=home, http=http, out_dir=home / "evidence")
+    parts.start(restore=True)
+    yield parts
+    await parts.aclose()
+    parts.dispose()

@@ -6,12 +6,10 @@ from __future__ import annotations
 import asyncio
 import sys
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 from PySide6.QtWidgets import (
     QApplication,
     QDialogButtonBox,
@@ -23,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from vms_desk.app import Composition, compose
+from vms_desk.app import compose
 from vms_desk.core.export import ExportRequest
 from vms_desk.core.jobstate import JobState
 from vms_desk.core.models import ServerConfig, TimeSpan, Vendor
@@ -36,16 +34,6 @@ from vms_desk.ui.source_model import ServerStatus, StatusRole
 # Windows and dialogs shown on the offscreen platform make it say it cannot size or raise native
 # windows; that is all it says, and it is no fault of the code under test.
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
-
-
-@pytest_asyncio.fixture
-async def gui(home: Path, http, memory_keyring, qtbot) -> AsyncIterator[Composition]:
-    """The app's composition on this test's VMS_DESK_HOME, started but not shown."""
-    parts = compose(home=home, http=http, out_dir=home / "evidence")
-    parts.start(restore=True)
-    yield parts
-    await parts.aclose()
-    parts.dispose()
 
 
 def _seed_job(home: Path, state: JobState, options: dict | None = None) -> str:
@@ -319,6 +307,8 @@ async def test_evidence_browser_lists_files_with_their_verification(tmp_path, qt
         ),
     )
     (folder / "b.jpg").write_bytes(b"tampered")
+    (folder / "snapshots").mkdir()
+    (folder / "snapshots" / "a_snapshot_000001200ms.png").write_bytes(b"\x89PNG not hashed")
     errors: list = []
     browser = EvidenceBrowser(tmp_path, TaskSet(errors.append))
     qtbot.addWidget(browser)
@@ -329,7 +319,12 @@ async def test_evidence_browser_lists_files_with_their_verification(tmp_path, qt
     assert top.text(0).startswith("Entrance — ")
     assert top.text(0).endswith("(mkv) · case case-1")
     statuses = {top.child(i).text(0): top.child(i).text(1) for i in range(top.childCount())}
-    assert statuses == {"a.mkv": "matches", "b.jpg": "CHANGED since export"}
+    assert statuses == {
+        "a.mkv": "matches",
+        "b.jpg": "CHANGED since export",
+        # A player snapshot beside the export is listed, and said to be outside the manifest.
+        "snapshots/a_snapshot_000001200ms.png": "player snapshot, not in the manifest",
+    }
     opened: list = []
     browser.previewRequested.connect(opened.append)
     browser.tree.setCurrentItem(top.child(0))

@@ -25,7 +25,8 @@ def vlc_reason() -> str:
     return loaded if isinstance(loaded, str) else ""
 
 
-needs_vlc = pytest.mark.skipif(bool(vlc_reason()), reason=f"libVLC cannot load here: {vlc_reason()}")
+_REASON = vlc_reason()  # once: starting libVLC takes a few tenths of a second
+needs_vlc = pytest.mark.skipif(bool(_REASON), reason=f"libVLC cannot load here: {_REASON}")
 
 
 @pytest.fixture

@@ -432,3 +432,59 @@ def test_many_paints_cannot_exhaust_none(timeline: Timeline) -> None:
         timeline.render(image)  # thousands of void QPainter calls: without the guard, an abort
     assert sys.getrefcount(None) > 2**39
     assert before - sys.getrefcount(None) < 2**30
+
+
+# --- zoom to selection --------------------------------------------------------------------------------------
+def test_zoom_to_selection_centres_it_on_a_third_of_the_view(timeline: Timeline, qtbot: QtBot) -> None:
+    start = NOW - timedelta(hours=5)
+    timeline.set_view(NOW - timedelta(days=1), NOW)
+    timeline.set_selection(start, start + timedelta(seconds=40))
+    assert timeline.x_at(start.timestamp() + 40) - timeline.x_at(start.timestamp()) < 1  # under a pixel
+    timeline.setFocus()
+    qtbot.keyClicks(timeline, "z")
+    view_start, view_end = timeline.view()
+    assert view_end - view_start == timedelta(seconds=120)
+    assert view_start + (view_end - view_start) / 2 == start + timedelta(seconds=20)
+    width = timeline.x_at(start.timestamp() + 40) - timeline.x_at(start.timestamp())
+    lay = Layout(timeline.width(), timeline.height())
+    assert width == pytest.approx(lay.track_width / 3, abs=1)
+
+
+def test_zoom_to_an_instant_or_nothing(timeline: Timeline) -> None:
+    assert timeline.zoom_to_selection() is False  # nothing selected: the view stays
+    at = NOW - timedelta(hours=2)
+    timeline.set_selection(at, at)
+    assert timeline.zoom_to_selection()
+    view_start, view_end = timeline.view()
+    assert view_end - view_start == timedelta(seconds=60)
+    assert view_start < at < view_end
+
+
+# The offscreen platform warns when a top-level window's size constraints change; a desktop does not.
+@pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+def test_a_short_span_typed_into_the_fields_is_zoomed_to(qtbot: QtBot) -> None:
+    from vms_desk.ui.centre import CentrePanel
+    from vms_desk.ui.time_fields import to_qdatetime
+
+    centre = CentrePanel()
+    qtbot.addWidget(centre)
+    centre.resize(1000, 600)
+    centre.show()
+    timeline, fields = centre.timeline, centre.fields
+    now = datetime.now(UTC).replace(microsecond=0)
+    timeline.set_view(now - timedelta(days=1), now)
+    day = timeline.view()
+    start = now - timedelta(hours=3)
+    fields.startEdit.setDateTime(to_qdatetime(start, fields._qzone))
+    fields.endEdit.setDateTime(to_qdatetime(start + timedelta(hours=2), fields._qzone))
+    qtbot.keyClick(fields.endEdit, Qt.Key.Key_Return)
+    assert timeline.view() == day  # two hours of a day are wide enough: the view stays
+    fields.endEdit.setDateTime(to_qdatetime(start + timedelta(seconds=30), fields._qzone))
+    assert timeline.view() == day  # typing moves the selection only; Enter (or leaving the field) zooms
+    qtbot.keyClick(fields.endEdit, Qt.Key.Key_Return)
+    view_start, view_end = timeline.view()
+    assert view_end - view_start == timedelta(seconds=90)
+    assert view_start == start - timedelta(seconds=30)
+    assert timeline.selection() == (start, start + timedelta(seconds=30))
+    centre.zoom_button.click()  # already there: nothing moves
+    assert timeline.view() == (view_start, view_end)

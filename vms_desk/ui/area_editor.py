@@ -7,18 +7,16 @@ closing point equal to the first.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from enum import Enum
 
 from PySide6.QtCore import QByteArray, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
-    QBrush,
     QColor,
     QFocusEvent,
     QImage,
     QKeyEvent,
     QMouseEvent,
     QPainter,
-    QPainterPath,
     QPaintEvent,
     QPalette,
     QPen,
@@ -27,35 +25,30 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from vms_desk.ui import qt as _qt  # noqa: F401 - guards PySide6 6.12 on Python 3.11 (see qt.py)
+from vms_desk.ui.area_paint import GRAB_PX, PolygonLayer, RectLayer, Scene, paint_scene
 
-GRAB_PX = 7.0  # how close (px) the mouse must be to a handle or a point to take it
 MIN_RECT_PX = 4.0  # a smaller drag is a click, not a rectangle
 DIGITS = 4  # 1/10000 of the frame is finer than any camera pixel
-MASK_COLOR = QColor("#ef4444")
 A4_PORTRAIT = 210 / 297
 
 Point = tuple[float, float]
 
 
-@dataclass
-class RectLayer:
-    """A named rectangle (an AREA option); None until drawn."""
+class FrameState(Enum):
+    """What the canvas shows under the drawing: the server's frame, or why there is none (yet)."""
 
-    name: str
-    label: str
-    color: QColor
-    rect: QRectF | None = None  # normalised
+    BLANK = "blank"  # no frame was asked for
+    LOADING = "loading"  # the server is making one (a one-frame export takes seconds)
+    SHOWN = "shown"
+    UNAVAILABLE = "unavailable"  # the server could not give one; `frame_message()` says why
 
 
-@dataclass
-class PolygonLayer:
-    """The mask polygons (a POLYGONS option): closed polygons and the one being drawn."""
-
-    name: str
-    label: str
-    closed: list[list[QPointF]] = field(default_factory=list)
-    pending: list[QPointF] = field(default_factory=list)
-    selected: int | None = None
+_FRAME_TEXT = {
+    FrameState.BLANK: "No camera frame here: draw over the blank frame.",
+    FrameState.LOADING: (
+        "Loading a frame from the server…\nYou can draw already: the frame appears under the drawing."
+    ),
+}
 
 
 def _round(p: QPointF) -> list[float]:
@@ -94,11 +87,13 @@ class AreaEditor(QWidget):
         self._press = QPointF()
         self._start_rect: QRectF | None = None
         self._hover: QPointF | None = None
+        self._frame_state = FrameState.BLANK
+        self._frame_message = ""
         self.set_image(image)
 
     # --- canvas -----------------------------------------------------------------------------------
     def set_image(self, data: bytes | None) -> bool:
-        """Show a frame (JPEG/PNG bytes); None or undecodable data leaves a grey 16:9 placeholder."""
+        """Show a frame (JPEG/PNG bytes); None leaves a grey 16:9 canvas, undecodable data says so."""
         image = QImage()
         if data:
             image.loadFromData(QByteArray(data))
@@ -106,8 +101,41 @@ class AreaEditor(QWidget):
         self._page = False
         if not image.isNull():
             self._aspect = image.width() / image.height()
-        self.update()
+            self._set_frame_state(FrameState.SHOWN)
+        elif data:
+            self.set_unavailable("The server sent a frame vms_desk cannot decode.")
+        else:
+            self._set_frame_state(FrameState.BLANK)
         return not image.isNull()
+
+    def set_loading(self) -> None:
+        """Say that a frame is on its way (the grey canvas stays drawable meanwhile)."""
+        self._image = QImage()
+        self._set_frame_state(FrameState.LOADING)
+
+    def set_unavailable(self, reason: str) -> None:
+        """Say why there is no frame (a sentence for the user); drawing goes on over a grey canvas."""
+        self._image = QImage()
+        self._set_frame_state(FrameState.UNAVAILABLE, reason)
+
+    def frame_state(self) -> FrameState:
+        """What the canvas shows under the drawing."""
+        return self._frame_state
+
+    def frame_message(self) -> str:
+        """The sentence painted on the canvas when no frame is shown ('' when one is)."""
+        if self._frame_state is FrameState.UNAVAILABLE:
+            reason = self._frame_message.strip()
+            return (
+                f"The server could not give a frame to draw on.\n{reason}\n\n"
+                "Draw over the blank frame: the areas apply to the exported image all the same."
+            )
+        return _FRAME_TEXT.get(self._frame_state, "")
+
+    def _set_frame_state(self, state: FrameState, message: str = "") -> None:
+        self._frame_state, self._frame_message = state, message
+        self.setAccessibleDescription(self.frame_message())
+        self.update()
 
     def set_page(self, aspect: float = A4_PORTRAIT) -> None:
         """Draw over a blank page of this width/height ratio (for placements on a PDF page)."""
@@ -400,91 +428,21 @@ class AreaEditor(QWidget):
         painter = QPainter(self)
         try:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-            self._paint_canvas(painter)
-            for layer in self._rects.values():
-                self._paint_rect(painter, layer)
-            if self._polygons is not None:
-                self._paint_polygons(painter, self._polygons)
+            scene = Scene(
+                canvas=self.canvas_rect(),
+                image=self._image,
+                page=self._page,
+                message=self.frame_message(),
+                rects=list(self._rects.values()),
+                polygons=self._polygons,
+                mode=self._mode,
+                hover=self._hover,
+                to_widget=self.to_widget,
+            )
+            paint_scene(painter, scene)
             if self.hasFocus():
                 painter.setPen(QPen(self.palette().color(QPalette.ColorRole.Highlight), 2))
                 painter.setBrush(Qt.BrushStyle.NoBrush)
                 painter.drawRect(QRectF(self.rect()).adjusted(1, 1, -1, -1))
         finally:
             painter.end()
-
-    def _paint_canvas(self, p: QPainter) -> None:
-        r = self.canvas_rect()
-        if not self._image.isNull():
-            p.drawImage(r, self._image)
-        elif self._page:
-            p.fillRect(r.translated(3, 3), QColor(0, 0, 0, 40))
-            p.fillRect(r, QColor("white"))
-            p.setPen(QPen(QColor("#9ca3af"), 1))
-            p.drawRect(r)
-        else:
-            p.fillRect(r, QColor("#4b5563"))
-            p.setPen(QColor("#e5e7eb"))
-            p.drawText(
-                r, Qt.AlignmentFlag.AlignCenter, "No frame from the server:\ndraw over the blank frame"
-            )
-
-    def _paint_rect(self, p: QPainter, layer: RectLayer) -> None:
-        if layer.rect is None:
-            return
-        r = QRectF(self.to_widget(layer.rect.topLeft()), self.to_widget(layer.rect.bottomRight()))
-        active = layer.name == self._mode
-        if not self._page:
-            # A crop shows what is cut away: dim everything outside the rectangle.
-            outside = QPainterPath()
-            outside.addRect(self.canvas_rect())
-            inner = QPainterPath()
-            inner.addRect(r)
-            p.fillPath(outside.subtracted(inner), QColor(0, 0, 0, 150))
-        else:
-            fill = QColor(layer.color)
-            fill.setAlpha(50)
-            p.fillRect(r, fill)
-        p.setPen(QPen(layer.color, 2 if active else 1, Qt.PenStyle.DashLine))
-        p.setBrush(Qt.BrushStyle.NoBrush)
-        p.drawRect(r)
-        p.setPen(layer.color if self._page else QColor("white"))
-        label = p.fontMetrics().elidedText(
-            layer.label, Qt.TextElideMode.ElideRight, max(0, int(r.width()) - 8)
-        )
-        p.drawText(r.adjusted(4, 2, -4, -2), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, label)
-        if active:
-            p.setPen(QPen(QColor("white"), 1))
-            p.setBrush(layer.color)
-            xs, ys = (r.left(), r.center().x(), r.right()), (r.top(), r.center().y(), r.bottom())
-            for x in xs:
-                for y in ys:
-                    if (x, y) != (r.center().x(), r.center().y()):
-                        p.drawRect(QRectF(x - 4, y - 4, 8, 8))
-
-    def _paint_polygons(self, p: QPainter, poly: PolygonLayer) -> None:
-        active = self._is_polygon_mode()
-        for i, points in enumerate(poly.closed):
-            shape = QPolygonF([self.to_widget(q) for q in points])
-            selected = i == poly.selected and active
-            p.setBrush(QBrush(QColor(0, 0, 0, 200)))  # as exported: masked areas come out black
-            p.setPen(QPen(QColor("#fbbf24") if selected else MASK_COLOR, 3 if selected else 2))
-            p.drawPolygon(shape)
-            if active:
-                self._paint_points(p, list(shape), MASK_COLOR)
-        if poly.pending:
-            drawn = [self.to_widget(q) for q in poly.pending]
-            p.setPen(QPen(MASK_COLOR, 2, Qt.PenStyle.DashLine))
-            p.setBrush(Qt.BrushStyle.NoBrush)
-            p.drawPolyline(QPolygonF(drawn + ([self._hover] if self._hover is not None else [])))
-            self._paint_points(p, drawn, MASK_COLOR)
-            if len(drawn) >= 3:
-                # The first point is where a click closes the polygon: ring it.
-                p.setPen(QPen(QColor("white"), 2))
-                p.setBrush(Qt.BrushStyle.NoBrush)
-                p.drawEllipse(drawn[0], GRAB_PX + 2, GRAB_PX + 2)
-
-    def _paint_points(self, p: QPainter, points: list[QPointF], color: QColor) -> None:
-        p.setPen(QPen(QColor("white"), 1))
-        p.setBrush(color)
-        for q in points:
-            p.drawEllipse(q, 4, 4)

@@ -24,6 +24,7 @@ from vms_desk.core.times import local_zone, zone_label
 from vms_desk.evidence.manifest import read_manifest
 from vms_desk.evidence.verify import FileCheck, FileStatus, ManifestCheck, VerifyReport, verify
 from vms_desk.ui.job_text import human_bytes
+from vms_desk.ui.player import SNAPSHOT_FOLDER
 from vms_desk.ui.tasks import TaskSet
 from vms_desk.ui.viewers import open_viewer_for
 
@@ -37,6 +38,27 @@ _STATUS_TEXT = {
     FileStatus.MISSING: ("MISSING", "#c62828"),
     FileStatus.UNSAFE: ("refused: name points outside the folder", "#c62828"),
 }
+
+
+SNAPSHOT_STATUS = "player snapshot, not in the manifest"
+SNAPSHOT_TIP = (
+    "Saved from the built-in player after the export. It is not one of the exported files: the manifest "
+    "does not list or hash it, and verification leaves it out."
+)
+
+
+Snapshots = dict[Path, list[tuple[Path, int]]]  # export folder -> (snapshot, size in bytes)
+
+
+def find_snapshots(report: VerifyReport) -> Snapshots:
+    """Player snapshots in `snapshots/` beside each export's manifest (run in a thread: disk I/O)."""
+    found: Snapshots = {}
+    for check in report.manifests:
+        folder = check.manifest.parent / SNAPSHOT_FOLDER
+        if folder.is_dir():
+            files = sorted(p for p in folder.iterdir() if p.is_file())
+            found[check.manifest.parent] = [(p, p.stat().st_size) for p in files]
+    return found
 
 
 def open_preview(path: Path, parent: QWidget | None = None) -> QWidget:
@@ -91,10 +113,16 @@ class EvidenceBrowser(QWidget):
         self.folder = folder
         self.tasks = tasks
         self.report: VerifyReport | None = None
+        self._snapshots: Snapshots = {}
         self.headline = QLabel(f"Verifying {folder}…", objectName="evidenceSummary", wordWrap=True)
         self.tree = QTreeWidget(objectName="evidenceTree")
         self.tree.setHeaderLabels(
-            [f"Export and files (times in {zone_label()})", "Verification", "Size", "SHA-256"]
+            [
+                f"Export and files — times in {zone_label()}",
+                "Verification",
+                "Size",
+                "SHA-256",
+            ]
         )
         self.tree.setAlternatingRowColors(True)
         self.tree.setUniformRowHeights(True)
@@ -129,14 +157,16 @@ class EvidenceBrowser(QWidget):
         """Verify and show the result; returns the report."""
         try:
             report = await asyncio.to_thread(verify, self.folder)
+            snapshots = await asyncio.to_thread(find_snapshots, report)
         finally:
             self.verify_button.setEnabled(True)
-        self.show_report(report)
+        self.show_report(report, snapshots)
         return report
 
-    def show_report(self, report: VerifyReport) -> None:
-        """Fill the tree from a report."""
+    def show_report(self, report: VerifyReport, snapshots: Snapshots | None = None) -> None:
+        """Fill the tree from a report (and the player snapshots kept beside each export's files)."""
         self.report = report
+        self._snapshots = snapshots or {}
         text, ok = summary(report)
         self.headline.setText(text)
         self.headline.setStyleSheet("color: #2e7d32;" if ok else "color: #c62828; font-weight: bold;")
@@ -186,7 +216,19 @@ class EvidenceBrowser(QWidget):
         item.setForeground(1, QBrush(QColor("#2e7d32" if check.ok else "#c62828")))
         for file in check.files:
             item.addChild(self._file_item(file))
+        for shot, size in self._snapshots.get(check.manifest.parent, []):
+            item.addChild(self._snapshot_item(shot, size))
         return item
+
+    @staticmethod
+    def _snapshot_item(path: Path, size: int) -> QTreeWidgetItem:
+        child = QTreeWidgetItem([f"{SNAPSHOT_FOLDER}/{path.name}", SNAPSHOT_STATUS, human_bytes(size), "—"])
+        child.setData(0, PathRole, str(path))
+        grey = QBrush(QColor("#6b7280"))
+        for column in range(4):
+            child.setForeground(column, grey)
+            child.setToolTip(column, SNAPSHOT_TIP)
+        return child
 
     @staticmethod
     def _file_item(file: FileCheck) -> QTreeWidgetItem:

@@ -7,6 +7,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QSettings, Signal
 
 from vms_desk.core.errors import InputError, VmsDeskError
@@ -15,6 +16,7 @@ from vms_desk.core.models import TimeSpan
 from vms_desk.core.options import Capabilities, OptionKind
 from vms_desk.core.times import now_utc
 from vms_desk.jobs.records import JobRecord
+from vms_desk.ui.area_editor import AreaEditor
 from vms_desk.ui.connections import Connections
 from vms_desk.ui.export_dialog import ExportChoices, ExportDialog
 from vms_desk.ui.source_tree import CameraRef
@@ -103,6 +105,9 @@ class ExportFlow(QObject):
         # job): ask only once a format with drawn options is chosen; the frame appears when it arrives.
         def want_frame() -> None:
             if self.frame_task is None and needs_frame(caps, dialog.current_format()):
+                editor = dialog.area_editor()
+                if isinstance(editor, AreaEditor):
+                    editor.set_loading()
                 self.frame_task = self.tasks.spawn(
                     self._load_frame(dialog, server_id, cameras[0], span), name="frame"
                 )
@@ -113,20 +118,29 @@ class ExportFlow(QObject):
         return dialog
 
     async def _load_frame(self, dialog: ExportDialog, server_id: str, ref: CameraRef, span: TimeSpan) -> None:
-        frame = await self._snapshot(server_id, ref, span)
+        frame, reason = await self._snapshot(server_id, ref, span)
+        if dialog is not self.dialog or not shiboken6.isValid(dialog):
+            return  # the dialog was closed or replaced while the server made the frame
         editor = dialog.area_editor()
-        if frame is not None and editor is not None and dialog is self.dialog and dialog.isVisible():
-            editor.set_image(frame)  # type: ignore[attr-defined]
+        if not isinstance(editor, AreaEditor):
+            return
+        if frame is None:
+            editor.set_unavailable(reason)
+        elif not editor.set_image(frame):
+            log.info("undecodable snapshot for %s (%d bytes)", ref.camera.name, len(frame))
 
-    async def _snapshot(self, server_id: str, ref: CameraRef, span: TimeSpan) -> bytes | None:
-        """The frame at the span's start to draw areas on; the dialog copes without one."""
+    async def _snapshot(self, server_id: str, ref: CameraRef, span: TimeSpan) -> tuple[bytes | None, str]:
+        """The frame at the span's start to draw areas on, or None and a sentence saying why not."""
         try:
-            return await self.connections.snapshot(
+            frame = await self.connections.snapshot(
                 server_id, ref.camera.id, TimeSpan(start=span.start, end=span.start)
             )
         except VmsDeskError as exc:
             log.info("no snapshot for %s: %s (%s)", ref.camera.name, exc, exc.detail)
-            return None
+            return None, str(exc)
+        if frame is None:
+            return None, f"{ref.camera.name} recorded nothing at the start of the span."
+        return frame, ""
 
     def _make_dialog(
         self, caps: Capabilities, cameras: list[CameraRef], span: TimeSpan, snapshot: bytes | None

@@ -12,12 +12,13 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QComboBox,
     QDockWidget,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QMenu,
+    QMessageBox,
     QSystemTrayIcon,
     QToolButton,
     QVBoxLayout,
@@ -40,14 +41,17 @@ class JobDock(QDockWidget):
     """The bottom dock: filter and search, the job table, and actions on the selected jobs.
 
     Signals:
-        cancelRequested(str), retryRequested(str), removeRequested(str): act on a job id.
-        previewRequested(object): open a job's first file (a Path) in the player or a viewer.
+        cancelRequested(str), retryRequested(str): act on a job id.
+        removeRequested(str): forget a job (asked for after the user confirmed).
+        previewRequested(object): play or show a job's first file (a Path).
+        currentJobChanged(object): the one selected JobRecord, or None (nothing or several selected).
     """
 
     cancelRequested = Signal(str)  # noqa: N815 - Qt signal naming
     retryRequested = Signal(str)  # noqa: N815 - Qt signal naming
     removeRequested = Signal(str)  # noqa: N815 - Qt signal naming
     previewRequested = Signal(object)  # noqa: N815 - Qt signal naming
+    currentJobChanged = Signal(object)  # noqa: N815 - Qt signal naming
 
     def __init__(self, model: JobTableModel, parent: QWidget | None = None) -> None:
         super().__init__("Export jobs", parent)
@@ -90,24 +94,25 @@ class JobDock(QDockWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(toolbar)
         layout.addWidget(self.view, 1)
-        # The selected job in full: messages and hashes are too long for cells, and must be copyable.
-        self.detail = QLabel("", objectName="jobDetail", wordWrap=True)
-        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.detail.setTextFormat(Qt.TextFormat.PlainText)
-        self.detail.hide()
-        layout.addWidget(self.detail)
         self.setWidget(body)
+        self.confirm_box: QMessageBox | None = None
+        self._current: str | None = None
         self.view.selectionModel().selectionChanged.connect(self.update_actions)
+        self.view.selectionModel().selectionChanged.connect(self._selection_changed)
         model.dataChanged.connect(self.update_actions)
         self.update_actions()
+
+    def focus_chain(self) -> list[QWidget]:
+        """The dock's widgets in the order Tab visits them."""
+        return [self.state_filter, self.search, self.view]
 
     def _make_actions(self) -> dict[str, QAction]:
         specs = {
             "cancel": ("Cancel", self._cancel, QKeySequence.StandardKey.Cancel),
             "retry": ("Retry", self._retry, None),
-            "remove": ("Remove", self._remove, QKeySequence.StandardKey.Delete),
+            "remove": ("Remove…", self._remove, QKeySequence.StandardKey.Delete),
             "open": ("Open folder", self._open_folder, None),
-            "preview": ("Preview", self._preview, None),
+            "preview": ("Play / preview", self._preview, QKeySequence(Qt.Key.Key_Return)),
             "copy": ("Copy manifest path", self._copy_manifest, QKeySequence.StandardKey.Copy),
         }
         actions: dict[str, QAction] = {}
@@ -149,8 +154,14 @@ class JobDock(QDockWidget):
         }
         for name, on in enable.items():
             self.actions_by_name[name].setEnabled(on)
-        self.detail.setText(self.model.details(jobs[0]) if len(jobs) == 1 else "")
-        self.detail.setVisible(len(jobs) == 1)
+
+    def _selection_changed(self, *_: object) -> None:
+        jobs = self.selected()
+        job = jobs[0] if len(jobs) == 1 else None
+        current = job.id if job is not None else None
+        if current != self._current:
+            self._current = current
+            self.currentJobChanged.emit(job)
 
     # --- actions ---------------------------------------------------------------------------------
     def _cancel(self) -> None:
@@ -163,10 +174,33 @@ class JobDock(QDockWidget):
             if job.state in _RETRYABLE:
                 self.retryRequested.emit(job.id)
 
-    def _remove(self) -> None:
-        for job in self.selected():
-            if job.state.finished or job.state is JobState.INTERRUPTED:
-                self.removeRequested.emit(job.id)
+    def _remove(self) -> QMessageBox | None:
+        """Ask (a non-modal box, open() not exec()), then ask the window to forget the jobs."""
+        jobs = [j for j in self.selected() if j.state.finished or j.state is JobState.INTERRUPTED]
+        if not jobs:
+            return None
+        what = jobs[0].label if len(jobs) == 1 else f"these {len(jobs)} jobs"
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Remove from the job list",
+            f"Remove {what} from the job list? The evidence folders and their files stay on disk.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.setObjectName("removeJobsBox")
+        box.button(QMessageBox.StandardButton.Yes).setText("Remove")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        ids = [j.id for j in jobs]
+
+        def answered(button: QAbstractButton) -> None:
+            if box.standardButton(button) == QMessageBox.StandardButton.Yes:
+                for job_id in ids:
+                    self.removeRequested.emit(job_id)
+
+        box.buttonClicked.connect(answered)
+        self.confirm_box = box
+        box.open()
+        return box
 
     def _open_folder(self) -> None:
         for job in self.selected()[:5]:  # never open dozens of windows by accident

@@ -19,7 +19,7 @@ from vms_desk.core.jobstate import JobState
 from vms_desk.core.times import local_zone, zone_label
 from vms_desk.jobs.records import JobRecord
 from vms_desk.ui.bridge import Progress
-from vms_desk.ui.job_text import format_span, human_bytes, human_duration, state_word
+from vms_desk.ui.job_text import bytes_tooltip, format_span, human_bytes, human_duration, state_word
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -35,6 +35,8 @@ _HEADERS = {
     COL_SHA: "SHA-256",
     COL_ERROR: "Message",
 }
+
+SHA_DIGITS = 8  # of the SHA-256 shown in its column
 
 JobIdRole = Qt.ItemDataRole.UserRole + 1
 RecordRole = Qt.ItemDataRole.UserRole + 2
@@ -106,7 +108,7 @@ class JobTableModel(QAbstractTableModel):
             ProgressRole: lambda: self._fraction(job, live),
             ProgressTextRole: lambda: self._progress_text(job, live),
             Qt.ItemDataRole.DisplayRole: lambda: self._display(job, live, column),
-            Qt.ItemDataRole.ToolTipRole: lambda: self._tooltip(job, column),
+            Qt.ItemDataRole.ToolTipRole: lambda: self._tooltip(job, live, column),
         }.get(role)
         if custom is not None:
             return custom()
@@ -143,38 +145,51 @@ class JobTableModel(QAbstractTableModel):
         if not job.files:
             return ""
         more = f" (+{len(job.files) - 1})" if len(job.files) > 1 else ""
-        return job.files[0].sha256[:12] + "…" + more
+        # Eight hex digits tell files apart at a glance (as git's short ids do); the tooltip and the
+        # preview pane have all 64.
+        return job.files[0].sha256[:SHA_DIGITS] + "…" + more
 
     def _eta_text(self, job: JobRecord, live: _Live) -> str:
         eta = self._eta(job, live)
-        return human_duration(eta) if eta is not None else ""
+        if eta is None:
+            return ""
+        return human_duration(eta) if eta >= 1 else "< 1 s"  # "0 s" reads as "stuck"
 
     def details(self, job: JobRecord) -> str:
-        """Everything about one job in a few plain lines (the dock's detail line, copyable)."""
+        """Everything about one job in a few plain lines (the preview pane's text, copyable)."""
         lines = [f"{job.label} on {job.server.label} — {state_word(job.state)}"]
-        lines.append(f"Span {format_span(job.request.span, self.zone)} ({zone_label(self.zone)})")
+        lines.append(f"Span {format_span(job.request.span, self.zone)} · {zone_label(self.zone)}")
+        who = [f"Case {job.case}" if job.case else "", f"Operator {job.operator}" if job.operator else ""]
+        if any(who):
+            lines.append(" · ".join(w for w in who if w))
         if job.error:
             lines.append(job.error)
         if job.evidence_dir:
             lines.append(f"Evidence folder: {job.evidence_dir}")
-        lines.extend(f"{f.name}: {human_bytes(f.size)}, SHA-256 {f.sha256}" for f in job.files)
+        for f in job.files:
+            lines += [f"{f.name} — {human_bytes(f.size)}", f"SHA-256 {f.sha256}"]
         if job.server_path:
             lines.append(f"On the server: {job.server_path}")
         return "\n".join(lines)
 
-    def _tooltip(self, job: JobRecord, column: int) -> str | None:
-        if column == COL_SHA and job.files:
-            return "\n".join(f"{f.name}  {human_bytes(f.size)}\nSHA-256 {f.sha256}" for f in job.files)
-        if column == COL_ERROR and job.error:
-            return job.error
-        if column == COL_CAMERA:
-            return f"{job.camera_name} (id {job.camera_id})\n{job.server.label}\nJob {job.id}"
-        if column == COL_SPAN:
-            utc = f"{job.request.span.start:%Y-%m-%d %H:%M:%S} – {job.request.span.end:%Y-%m-%d %H:%M:%S} UTC"
-            return f"{format_span(job.request.span, self.zone)} ({zone_label(self.zone)})\n{utc}"
-        if column == COL_STATE and job.evidence_dir:
-            return f"Evidence folder: {job.evidence_dir}"
-        return None
+    def _tooltip(self, job: JobRecord, live: _Live, column: int) -> str | None:
+        """The cell in full (cells are cut at the column's width), with what the cell leaves out."""
+        span, files = job.request.span, job.files
+        folder = f"Evidence folder: {job.evidence_dir}" if job.evidence_dir else ""
+        tips = {
+            COL_STATE: lambda: "\n".join(t for t in (self._progress_text(job, live), job.error, folder) if t),
+            COL_CAMERA: lambda: f"{job.camera_name} (id {job.camera_id})\n{job.server.label}\nJob {job.id}",
+            COL_SPAN: lambda: (
+                f"{format_span(span, self.zone)} ({zone_label(self.zone)})\n"
+                f"{span.start:%Y-%m-%d %H:%M:%S} – {span.end:%Y-%m-%d %H:%M:%S} UTC"
+            ),
+            COL_BYTES: lambda: bytes_tooltip(job),
+            COL_ETA: lambda: "Estimated time left for this step" if self._eta_text(job, live) else "",
+            COL_SHA: lambda: "\n".join(f"{f.name}  {human_bytes(f.size)}\nSHA-256 {f.sha256}" for f in files),
+            COL_ERROR: lambda: self._message(job),
+        }
+        tip = tips[column]() if column in tips else ""
+        return tip or None
 
     # --- figures ---------------------------------------------------------------------------------
     @staticmethod

@@ -6,6 +6,7 @@ from datetime import tzinfo
 
 from vms_desk.core.jobstate import JobState
 from vms_desk.core.models import TimeSpan
+from vms_desk.jobs.records import JobRecord
 
 _STATE_WORD = {
     JobState.QUEUED: "Queued",
@@ -53,3 +54,13 @@ def format_span(span: TimeSpan, zone: tzinfo) -> str:
     if start == end:
         return text
     return f"{text} – {end:%H:%M:%S}" if end.date() == start.date() else f"{text} – {end:%Y-%m-%d %H:%M:%S}"
+
+
+def bytes_tooltip(job: JobRecord) -> str:
+    """Exact byte counts for the Transferred column's tooltip ('' when there are none)."""
+    if job.state is JobState.DONE and job.files:
+        count = len(job.files)
+        return f"{sum(f.size for f in job.files):,} bytes in {count} file{'s' if count != 1 else ''}"
+    if job.bytes_total:
+        return f"{job.bytes_done:,} of {job.bytes_total:,} bytes"
+    return f"{job.bytes_done:,} bytes" if job.bytes_done else ""

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
+    QHeaderView,
+    QMenu,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionProgressBar,
@@ -20,6 +22,7 @@ from vms_desk.ui.job_filter import JobFilterProxy
 from vms_desk.ui.job_model import (
     COL_BYTES,
     COL_CAMERA,
+    COL_ERROR,
     COL_ETA,
     COL_SHA,
     COL_SPAN,
@@ -84,22 +87,52 @@ class JobTableView(QTableView):
         self.verticalHeader().hide()
         self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self._layout_columns()
+
+    def _layout_columns(self) -> None:
+        """Fixed widths where the content has a known length, the message takes what is left.
+
+        At 1280 px the job list is about 980 px wide: the other columns are sized for their usual
+        content (about 770 px), the message gets the rest and all of any wider window; every cell's
+        tooltip, and the preview pane's details, have the full text.
+        """
         header = self.horizontalHeader()
         header.setHighlightSections(False)
-        metrics = self.fontMetrics()
-        # Sized for their typical content so a 1280-px window shows every column without scrolling;
-        # the message column takes the rest (the detail line below the table shows it in full).
-        for column, sample in (
-            (COL_STATE, "Downloading 100%"),
-            (COL_CAMERA, "Cash Desk 1 (mp4)"),
-            (COL_SPAN, "2026-11-21 13:14:00 – 13:59:00"),
-            (COL_BYTES, "12.3 of 99.9 MB · 9.9 MB/s"),
-            (COL_ETA, "9 min 59 s"),
-            (COL_SHA, "abcdef123456…"),
-        ):
-            header.resizeSection(column, metrics.horizontalAdvance(sample) + 18)
-        header.setStretchLastSection(True)
+        header.setStretchLastSection(False)
         header.setMinimumSectionSize(40)
+        metrics = self.fontMetrics()
+        fixed, free = QHeaderView.ResizeMode.Fixed, QHeaderView.ResizeMode.Interactive
+        sized = (
+            (COL_STATE, "Downloading 100%", fixed),
+            (COL_CAMERA, "Cash Desk 1 (mp4)", free),
+            (COL_SPAN, "2026-11-21 13:14:00 – 13:59:00", free),
+            (COL_BYTES, "12.3 of 99.9 MB · 9.9 MB/s", free),
+            (COL_ETA, "59 min 59 s", fixed),
+            (COL_SHA, "abcdef12…", free),
+        )
+        for column, sample, mode in sized:
+            header.setSectionResizeMode(column, mode)
+            header.resizeSection(column, metrics.horizontalAdvance(sample) + 14)
+        header.setSectionResizeMode(COL_ERROR, QHeaderView.ResizeMode.Stretch)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._header_menu)
+
+    def _header_menu(self, pos: QPoint) -> QMenu:
+        """Right-click on the header: show or hide columns (the state column always stays)."""
+        header = self.horizontalHeader()
+        menu = QMenu(self)
+        menu.setObjectName("jobColumnsMenu")
+        model = self.model()
+        for column in range(model.columnCount()):
+            if column == COL_STATE:
+                continue
+            title = str(model.headerData(column, Qt.Orientation.Horizontal))
+            action = menu.addAction(title)
+            action.setCheckable(True)
+            action.setChecked(not header.isSectionHidden(column))
+            action.toggled.connect(lambda on, c=column: header.setSectionHidden(c, not on))
+        menu.popup(header.mapToGlobal(pos))
+        return menu
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
         """The rows, or the hint."""

@@ -1,4 +1,5 @@
-"""The main window: sources (left), timeline and time fields (centre), job dock (bottom), status bar."""
+"""The main window: sources (left), time fields, timeline and preview pane (centre), job dock (bottom),
+status bar; menus carry every main action with its shortcut."""
 
 from __future__ import annotations
 
@@ -8,13 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QDockWidget,
-    QFileDialog,
     QInputDialog,
     QLabel,
-    QLineEdit,
     QMainWindow,
     QMessageBox,
     QProgressBar,
@@ -23,23 +22,22 @@ from PySide6.QtWidgets import (
 
 from vms_desk import __version__
 from vms_desk.core.errors import VmsDeskError
-from vms_desk.core.jobstate import JobState
 from vms_desk.core.models import ServerConfig, TimeSpan, Vendor
-from vms_desk.core.options import REDACTED
-from vms_desk.jobs.records import JobRecord
-from vms_desk.ui.bridge import EngineBridge, Progress
+from vms_desk.ui.bridge import EngineBridge
 from vms_desk.ui.centre import CentrePanel
 from vms_desk.ui.connections import Connections
+from vms_desk.ui.evidence_actions import EvidenceActions
 from vms_desk.ui.exporting import ExportFlow
+from vms_desk.ui.job_actions import JobActions
 from vms_desk.ui.job_dock import JobDock, TrayNotifier
 from vms_desk.ui.job_model import JobTableModel
-from vms_desk.ui.job_text import state_word
 from vms_desk.ui.recordings import RecordingsLoader
 from vms_desk.ui.server_actions import ServerActions
 from vms_desk.ui.servers_store import ServersStore
 from vms_desk.ui.source_model import ServerStatus, SourceModel, StatusRole
 from vms_desk.ui.source_tree import SourcePanel
 from vms_desk.ui.tasks import TaskSet
+from vms_desk.ui.window_menus import build_menus, set_tab_order
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +70,6 @@ class MainWindow(QMainWindow):
         self.engine = engine
         self.servers = servers
         self.tasks = TaskSet(self.show_error)
-        self.previews: list[QWidget] = []  # open player/viewer windows
 
         self.source_model = SourceModel(self)
         self.connections = Connections(self.source_model, http, servers.password, self)
@@ -107,10 +104,30 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.job_dock)
         self.bridge = EngineBridge(parent=self)
         self.notifier = TrayNotifier(self)
+        self.evidence = EvidenceActions(
+            self,
+            self.centre.preview,
+            self.job_model,
+            engine,
+            self.tasks,
+            status=self.show_status,
+            out_dir=lambda: self.export_flow.out_dir,
+        )
 
         self._build_status_bar()
-        self._build_menus()
+        self.job_actions = JobActions(
+            self,
+            model=self.job_model,
+            engine=engine,
+            tasks=self.tasks,
+            evidence=self.evidence,
+            notifier=self.notifier,
+            overall=self.overall,
+        )
+        self.menu_actions = build_menus(self)
+        self.export_action = self.menu_actions["exportAction"]
         self._wire()
+        set_tab_order(self)
         self.resize(1280, 820)
 
     # --- construction ----------------------------------------------------------------------------
@@ -126,25 +143,11 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.sources_summary)
         self.statusBar().addPermanentWidget(self.overall)
 
-    def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        add = file_menu.addAction("&Add server…", self.server_actions.add)
-        add.setShortcut(QKeySequence("Ctrl+N"))
-        evidence = file_menu.addAction("&Open evidence folder…", self.open_evidence_folder)
-        evidence.setShortcut(QKeySequence.StandardKey.Open)
-        file_menu.addSeparator()
-        quit_action = file_menu.addAction("&Quit", self.close)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        export_menu = self.menuBar().addMenu("&Export")
-        self.export_action = QAction("&Export selected cameras…", self)
-        self.export_action.setShortcut(QKeySequence("Ctrl+E"))
-        self.export_action.triggered.connect(self.export_flow.start)
-        export_menu.addAction(self.export_action)
-        view_menu = self.menuBar().addMenu("&View")
-        view_menu.addAction(self.job_dock.toggleViewAction())
-        view_menu.addAction("&Fit timeline to recordings", self.centre.timeline.fit)
-        help_menu = self.menuBar().addMenu("&Help")
-        help_menu.addAction("&About vms_desk", self._about)
+    def find_camera(self) -> None:
+        """Ctrl+F: put the cursor in the camera filter, its text selected to type over."""
+        self.sources_dock.show()
+        self.sources.filter.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.sources.filter.selectAll()
 
     def _wire(self) -> None:
         self.sources.camerasSelected.connect(self._cameras_selected)
@@ -164,27 +167,29 @@ class MainWindow(QMainWindow):
             )
         )
         self.connections.failed.connect(lambda _sid, text: self.show_status(text))
-        self.job_dock.cancelRequested.connect(lambda job_id: self.tasks.spawn(self.engine.cancel(job_id)))
-        self.job_dock.retryRequested.connect(self.retry_job)
-        self.job_dock.removeRequested.connect(self._remove_job)
+        self.job_dock.cancelRequested.connect(self.job_actions.cancel)
+        self.job_dock.retryRequested.connect(self.job_actions.retry)
+        self.job_dock.removeRequested.connect(self.job_actions.remove)
         self.job_dock.previewRequested.connect(self.preview)
-        self.bridge.jobChanged.connect(self._job_changed)
-        self.bridge.progressChanged.connect(self._progress)
+        self.job_dock.currentJobChanged.connect(self.evidence.show_job)
+        self.bridge.jobChanged.connect(self.job_actions.job_changed)
+        self.bridge.progressChanged.connect(self.job_actions.progress)
         self._update_export_enabled()
 
     # --- start-up --------------------------------------------------------------------------------
     def start(self, *, restore: bool = True) -> None:
         """Restore window state, load jobs from the store and connect to the saved servers."""
         if not (restore and self.restore_state()):
-            # First run: give the job list a good share of the height; the timeline needs little.
-            self.resizeDocks([self.job_dock], [int(self.height() * 0.5)], Qt.Orientation.Vertical)
-            self.resizeDocks([self.sources_dock], [290], Qt.Orientation.Horizontal)
+            # First run: the job list gets a third of the height; the centre keeps the rest, where the
+            # preview pane under the timeline takes what the timeline does not need.
+            self.resizeDocks([self.job_dock], [int(self.height() * 0.34)], Qt.Orientation.Vertical)
+            self.resizeDocks([self.sources_dock], [280], Qt.Orientation.Horizontal)
         if self.engine is not None:
             self.job_model.load(self.engine.jobs())
             self.bridge.attach(self.engine)
         for server in self.servers.servers():
             self.connections.add(server.id, server.config)
-        self._update_overall()
+        self.job_actions.update_overall()
         self.ready.emit()
 
     def restore_state(self) -> bool:
@@ -196,17 +201,22 @@ class MainWindow(QMainWindow):
         state = self.settings.value("window/state")
         if isinstance(state, QByteArray):
             self.restoreState(state)
+        columns = self.settings.value("window/jobColumns")
+        if isinstance(columns, QByteArray):
+            self.job_dock.view.horizontalHeader().restoreState(columns)
         return True
 
     def save_state(self) -> None:
         """Geometry and dock layout to QSettings."""
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
+        self.settings.setValue("window/jobColumns", self.job_dock.view.horizontalHeader().saveState())
         self.settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
-        """Save window state before closing."""
+        """Save window state before closing; free the player before its native window goes."""
         self.save_state()
+        self.evidence.close_all()
         super().closeEvent(event)
         self.closed.emit()
 
@@ -261,90 +271,19 @@ class MainWindow(QMainWindow):
         self.centre.export_button.setEnabled(ready)
         self.export_action.setEnabled(ready)
 
-    # --- jobs --------------------------------------------------------------------------------------
-    def _job_changed(self, record: JobRecord) -> None:
-        previous = self.job_model.row_of(record.id)
-        before = self.job_model.record(previous).state if previous >= 0 else None
-        self.job_model.upsert(record)
-        if before is not record.state and record.state in (JobState.DONE, JobState.FAILED):
-            self.notifier.job_finished(record)
-            self.show_status(
-                f"{record.label}: {state_word(record.state).lower()}"
-                + (f" — {record.error}" if record.error else "")
-            )
-        self._update_overall()
-
-    def _progress(self, progress: Progress) -> None:
-        self.job_model.apply_progress(progress)
-        self._update_overall()
-
-    def _update_overall(self) -> None:
-        count, fraction = self.job_model.overall()
-        self.overall.setVisible(count > 0)
-        if count:
-            self.overall.setValue(int(fraction * 1000))
-            self.overall.setFormat(f"{count} job{'s' if count != 1 else ''} · %p%")
-
+    # --- jobs (vms_desk/ui/job_actions.py) -------------------------------------------------------
     def retry_job(self, job_id: str) -> QInputDialog | None:
-        """Retry a job; secrets are never stored, so a job that had one asks for it again first."""
-        row = self.job_model.row_of(job_id)
-        if row < 0:
-            return None
-        job = self.job_model.record(row)
-        missing = [name for name, value in job.request.options.items() if value == REDACTED]
-        if not missing:
-            self.tasks.spawn(self.engine.retry(job_id), name="retry")
-            return None
-        name = missing[0]
-        ask = QInputDialog(self)
-        ask.setObjectName("secretPrompt")
-        ask.setWindowTitle("Retry export")
-        ask.setLabelText(f"{job.label} needs its {name} again (vms_desk never stores it):")
-        ask.setTextEchoMode(QLineEdit.EchoMode.Password)
-        ask.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        ask.textValueSelected.connect(
-            lambda value: self.tasks.spawn(self.engine.retry(job_id, {name: value}), name="retry")
-        )
-        ask.open()
-        return ask
+        """Retry a job; one that had a secret asks for it again first (the prompt is returned)."""
+        return self.job_actions.retry(job_id)
 
-    def _remove_job(self, job_id: str) -> None:
-        try:
-            self.engine.remove(job_id)
-        except VmsDeskError as exc:
-            self.show_error(exc)
-            return
-        self.job_model.remove(job_id)
+    # --- preview and evidence (vms_desk/ui/evidence_actions.py) ------------------------------------
+    def preview(self, path: Path) -> QWidget:
+        """Play or show a file in the preview pane under the timeline; the page that shows it."""
+        return self.evidence.preview(Path(path))
 
-    # --- preview and evidence ---------------------------------------------------------------------
-    def preview(self, path: Path) -> QWidget | None:
-        """Open a file in the player or a viewer (a separate window, listed in `previews`)."""
-        from vms_desk.ui.evidence_browser import open_preview
-
-        widget = open_preview(Path(path), self)
-        if widget is not None:
-            self.previews.append(widget)
-            widget.destroyed.connect(lambda: widget in self.previews and self.previews.remove(widget))
-        return widget
-
-    def open_evidence_folder(self, folder: Path | None = None) -> QWidget | None:
-        """Pick an evidence folder and list its manifests' files with their verification result."""
-        from vms_desk.ui.evidence_browser import EvidenceBrowser
-
-        if folder is None:
-            # open(), not the static getExistingDirectory(): a nested modal loop would stall asyncio.
-            picker = QFileDialog(self, "Open evidence folder", str(self.export_flow.out_dir))
-            picker.setObjectName("evidenceFolderPicker")
-            picker.setFileMode(QFileDialog.FileMode.Directory)
-            picker.setOption(QFileDialog.Option.ShowDirsOnly, True)
-            picker.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-            picker.fileSelected.connect(lambda chosen: self.open_evidence_folder(Path(chosen)))
-            picker.open()
-            return picker
-        browser = EvidenceBrowser(folder, self.tasks, parent=self)
-        browser.previewRequested.connect(self.preview)
-        browser.show()
-        return browser
+    def open_evidence_folder(self, folder: Path | None = None) -> QWidget:
+        """Pick an evidence folder (None) or browse one: its files with their verification result."""
+        return self.evidence.open_evidence_folder(folder)
 
     # --- messages ----------------------------------------------------------------------------------
     def show_status(self, text: str, timeout_ms: int = 0) -> None:
@@ -366,16 +305,5 @@ class MainWindow(QMainWindow):
             QMessageBox.Icon.Warning, "vms_desk", str(error), QMessageBox.StandardButton.Ok, self
         )
         box.setObjectName("errorBox")
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()
-
-    def _about(self) -> None:
-        box = QMessageBox(
-            QMessageBox.Icon.Information,
-            "About vms_desk",
-            f"vms_desk {__version__}\nExports video evidence from video management systems.",
-            QMessageBox.StandardButton.Ok,
-            self,
-        )
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()

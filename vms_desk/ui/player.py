@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 SPEEDS = (0.25, 0.5, 1.0, 1.5, 2.0, 4.0)
 POLL_MS = 200
 SEEK_STEPS = 1000  # slider resolution: a tenth of a percent of the clip
+# Snapshots go into this subfolder of the played file's folder: an evidence folder's manifest lists the
+# exported files and their hashes, and a snapshot is not one of them (verify ignores files it does not list).
+SNAPSHOT_FOLDER = "snapshots"
 # Without --quiet libavcodec floods stderr; the title overlay would cover evidence with a file name.
 BASE_ARGS = ("--quiet", "--no-video-title-show", "--no-snapshot-preview")
 HEADLESS_ARGS = ("--vout=dummy", "--aout=dummy")
@@ -95,9 +98,10 @@ class Player(QWidget):
         self.setObjectName("player")
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._path: Path | None = None
-        self._snapshot_dir: Path | None = None
+        self._snapshot_dir: Path | None = None  # chosen with set_snapshot_folder; else beside the file
         self._failed = False
         self._wants_play = False
+        self._cueing = False
         args = [*BASE_ARGS, *(HEADLESS_ARGS if headless() else ())]
         loaded = loader(args)
         self.unavailable_reason = loaded if isinstance(loaded, str) else ""
@@ -155,7 +159,10 @@ class Player(QWidget):
             lambda _: self.set_rate(float(self.speedCombo.currentData()))
         )
         self.snapshotButton = QToolButton(objectName="snapshotButton", text="Snapshot")
-        self.snapshotButton.setToolTip("Save the frame shown as a PNG next to the evidence")
+        self.snapshotButton.setToolTip(
+            f"Save the frame shown as a PNG in the {SNAPSHOT_FOLDER}/ subfolder beside the file: it is "
+            "kept apart from the exported files, and the evidence manifest is not changed"
+        )
         self.snapshotButton.clicked.connect(lambda: self.take_snapshot())  # noqa: PLW0108 - not the bool
         self._controls = QHBoxLayout()
         self._controls.addWidget(self.playButton)
@@ -180,20 +187,36 @@ class Player(QWidget):
         return self._mp is not None
 
     # --- media --------------------------------------------------------------------------------------
-    def open(self, path: Path, *, autoplay: bool = True) -> bool:
-        """Load a video file (and play it); False when the player is unavailable."""
+    def open(self, path: Path, *, autoplay: bool = True, cue: bool = False) -> bool:
+        """Load a video file and play it (`autoplay`), or show its first frame paused (`cue`);
+        False when the player is unavailable."""
         if self._mp is None or self._instance is None:
             return False
         self._path = Path(path)
-        self._snapshot_dir = self._snapshot_dir or self._path.parent
         self._failed = False
+        self._cueing = False
         self._mp.set_media(self._instance.media_new_path(str(self._path)))
         self._embed()
         self._enable(True)
+        self._show_playing(False)
+        self._set_note("")
         self._timer.start()
         if autoplay:
             self.play()
+        elif cue:
+            # VLC shows nothing until it plays: play silently and pause at the first poll that finds it
+            # playing, which leaves the first frame on the surface.
+            self._cueing = True
+            self._mp.play()
         return True
+
+    def path(self) -> Path | None:
+        """The file loaded, or None."""
+        return self._path
+
+    def cueing(self) -> bool:
+        """True while a cued clip has not reached its first frame yet."""
+        return self._cueing
 
     def _embed(self) -> None:
         """Hand VLC the surface's native window; headless there is none (dummy output)."""
@@ -215,6 +238,7 @@ class Player(QWidget):
 
     def play(self) -> None:
         """Start or resume playback (from the start again once the clip has ended)."""
+        self._cueing = False
         if self._mp is not None and self._path is not None:
             if self._vlc is not None and self._mp.get_state() == self._vlc.State.Ended:
                 self._mp.stop()
@@ -223,6 +247,7 @@ class Player(QWidget):
 
     def pause(self) -> None:
         """Pause (no effect when not playing)."""
+        self._cueing = False
         if self._mp is not None:
             self._mp.set_pause(1)
             self._show_playing(False)
@@ -257,6 +282,7 @@ class Player(QWidget):
 
     def next_frame(self) -> None:
         """Pause and step one frame forward."""
+        self._cueing = False
         if self._mp is not None:
             self._mp.next_frame()
             self._show_playing(False)
@@ -270,22 +296,53 @@ class Player(QWidget):
         """The playback speed VLC uses."""
         return float(self._mp.get_rate()) if self._mp is not None else 1.0
 
-    def set_snapshot_folder(self, folder: Path) -> None:
-        """Where snapshots go (default: the folder of the file played)."""
-        self._snapshot_dir = Path(folder)
+    def set_snapshot_folder(self, folder: Path | None) -> None:
+        """Where snapshots go (None: the `snapshots` subfolder beside the file played)."""
+        self._snapshot_dir = Path(folder) if folder is not None else None
+
+    def snapshot_folder(self) -> Path | None:
+        """Where the next snapshot goes (None while no file is open)."""
+        if self._snapshot_dir is not None:
+            return self._snapshot_dir
+        return self._path.parent / SNAPSHOT_FOLDER if self._path is not None else None
 
     def take_snapshot(self, folder: Path | None = None) -> Path | None:
-        """Write the frame shown as PNG into `folder`; its path, or None when VLC could not."""
-        if self._mp is None or self._path is None:
+        """Write the frame shown as PNG into `folder` (default: snapshot_folder()); its path, or None
+        when VLC could not. The note under the video says where it went."""
+        target_dir = Path(folder) if folder is not None else self.snapshot_folder()
+        if self._mp is None or self._path is None or target_dir is None:
             return None
-        target_dir = Path(folder) if folder is not None else (self._snapshot_dir or self._path.parent)
-        target_dir.mkdir(parents=True, exist_ok=True)
-        target = target_dir / f"{self._path.stem}_snapshot_{max(0, self.time_ms()):09d}ms.png"
+        try:
+            target_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            self._set_note(f"The snapshot could not be saved: vms_desk cannot write to {target_dir} ({exc}).")
+            return None
+        stem = f"{self._path.stem}_snapshot_{max(0, self.time_ms()):09d}ms"
+        target = target_dir / f"{stem}.png"
+        for n in range(2, 100):  # never overwrite an earlier snapshot of the same instant
+            if not target.exists():
+                break
+            target = target_dir / f"{stem}_{n}.png"
         if self._mp.video_take_snapshot(0, str(target), 0, 0) != 0 or not target.exists():
             log.warning("snapshot of %s failed", self._path)
+            self._set_note("VLC could not take a snapshot of this frame: play or step to a frame first.")
             return None
+        where = f"{SNAPSHOT_FOLDER}/{target.name}" if target_dir.name == SNAPSHOT_FOLDER else str(target)
+        self._set_note(
+            f"Snapshot saved as {where} — kept apart from the exported files; the manifest is unchanged."
+        )
         self.snapshotTaken.emit(target)
         return target
+
+    def note(self) -> str:
+        """The line under the video (e.g. where the last snapshot went); '' when none."""
+        return self.message.text() if self.available else ""
+
+    def _set_note(self, text: str) -> None:
+        if self._mp is None:
+            return  # the message label holds the install help then
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
 
     def release(self) -> None:
         """Stop and free libVLC's player (call before the surface's window goes away)."""
@@ -310,6 +367,9 @@ class Player(QWidget):
             self.seekSlider.blockSignals(False)
         self.timeLabel.setText(f"{clock_text(now)} / {clock_text(length)}")
         state = self._mp.get_state()
+        if self._cueing and self._vlc is not None and state == self._vlc.State.Playing and now >= 0:
+            self._cueing = False
+            self._mp.set_pause(1)
         # The button shows what the user asked for; VLC's state lags a command by a poll or two, so it
         # only overrides that when the clip ended or failed.
         if self._vlc is not None and state in (self._vlc.State.Ended, self._vlc.State.Error):

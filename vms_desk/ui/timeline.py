@@ -29,11 +29,14 @@ from vms_desk.ui.timeline_ticks import DAY
 MIN_VISIBLE = 10.0  # seconds: about a frame-accurate view of a short incident
 MAX_VISIBLE = 10 * DAY  # the simulators and most retention policies keep 7 days; leave room around them
 HISTORY = 3 * 365 * DAY  # how far back the view may pan
+SELECTION_SHARE = 1 / 3  # "zoom to selection" makes the selection this share of the view
+INSTANT_VIEW = 60.0  # seconds shown around a selection of a single instant (a JPG, a PDF)
 HANDLE_PX = 6  # how close (px) to a selection edge the mouse grabs it
 DRAG_PX = 3  # below this movement a press is a click, not a drag
 HINTS = (
-    "Drag here (or Shift+drag anywhere) to select · drag rows to pan · wheel to zoom · [ ] mark start/end",
-    "Drag here or Shift+drag to select · drag rows to pan · wheel zooms · [ ] mark start/end",
+    "Drag here (or Shift+drag anywhere) to select · drag rows to pan · wheel to zoom · [ ] mark start/end"
+    " · Z zooms to the selection",
+    "Drag here or Shift+drag to select · drag rows to pan · wheel zooms · [ ] mark start/end · Z zoom",
     "Drag here to select · drag rows to pan · wheel zooms",
     "Drag here to select",
 )
@@ -132,6 +135,16 @@ class Timeline(QWidget):
         span = max(MIN_VISIBLE, min(MAX_VISIBLE, hi - lo + 2 * margin))
         # More than the widest view: show the most recent part, where investigations usually start.
         self._apply_view(hi + margin - span, span)
+
+    def zoom_to_selection(self) -> bool:
+        """Centre the selection, zoomed so that it fills about a third of the view; False without one."""
+        if self._selection is None:
+            return False
+        start, end = self._selection
+        span = max((end - start) / SELECTION_SHARE, INSTANT_VIEW if end == start else MIN_VISIBLE)
+        span = min(MAX_VISIBLE, span)
+        self._apply_view((start + end) / 2 - span / 2, span)
+        return True
 
     def seconds_per_pixel(self) -> float:
         """Current zoom: seconds shown by one pixel of the time axis."""
@@ -400,6 +413,8 @@ class Timeline(QWidget):
             t = self._snap(self._key_time())
             start = self._selection[0] if self._selection else t
             self._select(min(start, t), t)
+        elif text in ("z", "Z"):
+            self.zoom_to_selection()
         elif key == Qt.Key.Key_Home:
             self.fit()
         elif key == Qt.Key.Key_End:
