@@ -2,9 +2,12 @@
 
 A 1 GiB file is served over loopback by a separate server process (the simulators' Range-aware
 `file_response` in a tiny Starlette app), so both clients face the same server and neither shares
-its interpreter. Rounds alternate downloader / curl; the figures are medians. The last line is
-exactly: ``download: R x curl, peak RSS +N MiB`` where R is the downloader's throughput over curl's
-and N the growth of this process's peak RSS while downloading.
+its interpreter. Rounds alternate downloader / curl; the figures are medians. The downloader's time
+is the product's whole `download_file`: request, SHA-256, writes, and the fsync that makes the file
+durable before it is renamed (curl -o leaves its bytes in the page cache). Each round also reports
+the CPU time per GiB of the client and of the server process (Linux: /proc), to show where the time
+goes on a small machine. The last line is exactly: ``download: R x curl, peak RSS +N MiB`` where R is
+the downloader's throughput over curl's and N the growth of this process's peak RSS while downloading.
 
 Run from the repository root: ``python benchmarks/download.py [--size-mib 1024] [--rounds 3]``.
 """
@@ -52,7 +55,7 @@ def serve(path: Path) -> None:
 
     from starlette.requests import Request
     from starlette.responses import Response
-    from starlette.routing import Route
+    from starlette.routing import BaseRoute, Route
 
     from vms_desk.sim.base import SimServer, SimState, build_app, file_response
 
@@ -68,7 +71,7 @@ def serve(path: Path) -> None:
             request, source, media_type="application/octet-stream", filename=None, state=state
         )
 
-    routes = [Route("/file", download), Route("/warm", download)]
+    routes: list[BaseRoute] = [Route("/file", download), Route("/warm", download)]
     server = SimServer(build_app(routes, state)).start()
     sys.stdout.write(f"listening on {server.url}\n")
     sys.stdout.flush()
@@ -140,11 +143,102 @@ async def ours(url: str, target: Path, locator: str = "/file") -> tuple[float, s
         return time.perf_counter() - started, result.sha256
 
 
-def curl(url: str, target: Path) -> float:
+def curl(url: str, target: Path, locator: str = "/file") -> float:
     """One `curl -o` download; returns seconds."""
     started = time.perf_counter()
-    subprocess.run(["curl", "-sS", "-o", str(target), f"{url}/file"], check=True)
+    subprocess.run(["curl", "-sS", "-o", str(target), f"{url}{locator}"], check=True)
     return time.perf_counter() - started
+
+
+def process_cpu(pid: int) -> float | None:
+    """CPU seconds (user + system, all threads) another process has used so far (Linux only)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+class Cpu:
+    """CPU seconds used over a block: by this process or its finished children, and by the server."""
+
+    def __init__(self, server: int, *, children: bool) -> None:
+        self.server_pid = server
+        self.who = resource.RUSAGE_CHILDREN if children else resource.RUSAGE_SELF
+        self.client = 0.0
+        self.server: float | None = None
+
+    def _mine(self) -> float:
+        usage = resource.getrusage(self.who)
+        return usage.ru_utime + usage.ru_stime
+
+    def __enter__(self) -> Cpu:
+        self._start = (self._mine(), process_cpu(self.server_pid))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        mine, server = self._mine(), process_cpu(self.server_pid)
+        self.client = mine - self._start[0]
+        if server is not None and self._start[1] is not None:
+            self.server = server - self._start[1]
+
+
+def per_gib(seconds: float | None, size: int) -> str:
+    """CPU seconds per GiB, or '?' where it could not be measured."""
+    return "?" if seconds is None else f"{seconds * 2**30 / size:.2f}"
+
+
+Run = tuple[float, Cpu]  # seconds, CPU used
+
+
+def alternate(
+    url: str, folder: Path, size: int, *, expected: str, rounds: int, server: int
+) -> tuple[list[Run], list[Run], int]:
+    """Downloader, then curl, `rounds` times; returns both runs and the downloader's peak RSS."""
+    ours_runs: list[Run] = []
+    curl_runs: list[Run] = []
+    peak = 0
+    for round_number in range(1, rounds + 1):
+        target = folder / "ours.bin"
+        with PeakRss() as sampler, Cpu(server, children=False) as cpu:
+            seconds, digest = asyncio.run(ours(url, target))
+        peak = max(peak, sampler.peak)
+        if digest != expected:
+            raise SystemExit("the downloader's SHA-256 does not match the served file")
+        target.unlink()
+        ours_runs.append((seconds, cpu))
+        other = folder / "curl.bin"
+        with Cpu(server, children=True) as cpu:
+            seconds = curl(url, other)
+        if other.stat().st_size != size:
+            raise SystemExit("curl fetched a short file")
+        other.unlink()
+        curl_runs.append((seconds, cpu))
+        mine, theirs = describe(ours_runs[-1], size), describe(curl_runs[-1], size)
+        print(f"round {round_number}: downloader {mine}, curl {theirs}")
+    return ours_runs, curl_runs, peak
+
+
+def describe(run: Run, size: int) -> str:
+    """Throughput and CPU per GiB of one run."""
+    seconds, cpu = run
+    return (
+        f"{size / seconds / 2**20:.0f} MiB/s "
+        f"(CPU/GiB: client {per_gib(cpu.client, size)} s, server {per_gib(cpu.server, size)} s)"
+    )
+
+
+def summarise(label: str, runs: list[Run], size: int) -> float:
+    """Print the medians of one client's runs; returns its median time."""
+    median = statistics.median(s for s, _ in runs)
+    client = statistics.median(c.client for _, c in runs)
+    servers = [c.server for _, c in runs if c.server is not None]
+    server = statistics.median(servers) if servers else None
+    print(
+        f"{label} median {median:.2f} s = {size / median / 2**20:.0f} MiB/s; CPU per GiB: "
+        f"client {per_gib(client, size)} s, server {per_gib(server, size)} s"
+    )
+    return median
 
 
 def main() -> None:
@@ -171,43 +265,21 @@ def main() -> None:
         try:
             assert server.stdout is not None
             url = server.stdout.readline().split()[-1]
-            # Warm up imports and the code path so the RSS baseline already holds them.
+            # Warm up imports and the code path so the RSS baseline already holds them; curl too.
             asyncio.run(ours(url, folder / "warm.bin", "/warm"))
+            curl(url, folder / "warm-curl.bin", "/warm")
             gc.collect()
             baseline = rss_bytes()
-            ours_times: list[float] = []
-            curl_times: list[float] = []
-            peak = 0
-            for round_number in range(1, args.rounds + 1):
-                target = folder / "ours.bin"
-                with PeakRss() as sampler:
-                    seconds, digest = asyncio.run(ours(url, target))
-                peak = max(peak, sampler.peak)
-                if digest != expected:
-                    raise SystemExit("the downloader's SHA-256 does not match the served file")
-                target.unlink()
-                ours_times.append(seconds)
-                other = folder / "curl.bin"
-                curl_times.append(curl(url, other))
-                if other.stat().st_size != size:
-                    raise SystemExit("curl fetched a short file")
-                other.unlink()
-                print(
-                    f"round {round_number}: downloader {size / ours_times[-1] / 2**20:.0f} MiB/s, "
-                    f"curl {size / curl_times[-1] / 2**20:.0f} MiB/s"
-                )
-            growth_mib = (peak - baseline) / 2**20
+            ours_runs, curl_runs, peak = alternate(
+                url, folder, size, expected=expected, rounds=args.rounds, server=server.pid
+            )
         finally:
             server.kill()
             server.wait()
-    ours_median, curl_median = statistics.median(ours_times), statistics.median(curl_times)
-    print(
-        f"downloader (SHA-256 included): median {ours_median:.2f} s = {size / ours_median / 2**20:.0f} MiB/s"
-    )
-    print(
-        f"curl -o:                       median {curl_median:.2f} s = {size / curl_median / 2**20:.0f} MiB/s"
-    )
+    ours_median = summarise("downloader (SHA-256 included):", ours_runs, size)
+    curl_median = summarise("curl -o:                      ", curl_runs, size)
     ratio = curl_median / ours_median
+    growth_mib = (peak - baseline) / 2**20
     print(f"download: {ratio:.2f} x curl, peak RSS +{max(0.0, growth_mib):.0f} MiB")
 
 

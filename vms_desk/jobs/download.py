@@ -1,39 +1,56 @@
 """The streaming downloader: one RemoteFile to `<name>.part`, hashed as it is written, then renamed.
 
-File writes and hashing run on a worker thread, a few batches behind the network, so the event loop
-never blocks and memory stays at a few MiB whatever the file size. A dropped connection resumes
-with Range from the bytes on disk when the server honours it, else starts again from zero. A file is
-renamed to its final name only when its size is known to be complete.
+Bytes go into a few large buffers of a Sink (jobs.sink), hashed and written on two threads of their
+own, so the event loop never blocks and memory stays bounded whatever the file size. A body that can
+be read straight from its socket (plain HTTP with a Content-Length, see vendors._bulk) is read by a
+third thread into those buffers; any other body is copied in by the event loop as it arrives. A dropped
+connection resumes with Range from the bytes on disk when the server honours it, else starts again
+from zero. A file is renamed to its final name only when its size is known to be complete and it has
+been flushed to the disk.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
+import contextlib
 import logging
 import os
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Protocol
 
-from vms_desk.core.errors import ConnectionFailed, IntegrityError, ProtocolError, StorageError, VmsDeskError
-from vms_desk.core.protocol import ExportHandle, RemoteFile, VendorClient
+from vms_desk.core.errors import ConnectionFailed, IntegrityError, ProtocolError, VmsDeskError
+from vms_desk.core.protocol import Download, ExportHandle, RemoteFile, VendorClient
 from vms_desk.jobs.backoff import RetryHook, RetryPolicy
+from vms_desk.jobs.sink import BUFFER_BYTES, Buffer, Sink, storage_error
 
 log = logging.getLogger(__name__)
 
+# A buffer goes to the file when full or this long after its first byte, so a slow download is on disk
+# within about a second (a crash loses little) while a fast one is written in whole buffers.
+FLUSH_SECONDS = 0.5
+# What a 2 MiB/s download receives in FLUSH_SECONDS: slower downloads reach the file in smaller batches.
 BATCH_BYTES = 1024 * 1024
-PIPELINE_DEPTH = 3  # batches waiting for the worker thread at most
 PROGRESS_INTERVAL = 0.1  # at most ~10 progress callbacks a second
 RATE_WINDOW = 2.0  # seconds of history behind the reported rate
 PART_SUFFIX = ".part"
 
 # (bytes on disk, total bytes if known, bytes per second)
 ProgressCallback = Callable[[int, int | None, float], None]
+
+
+class _DirectBody(Protocol):
+    """What vendors._http.BodyStream.direct returns (see vendors._bulk.DirectBody)."""
+
+    length: int
+
+    def readinto(self, view: memoryview) -> int: ...
+
+    def cancel(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -49,117 +66,6 @@ class DownloadResult:
 def part_path(target: Path) -> Path:
     """Where `target` is written until it is complete."""
     return target.with_name(target.name + PART_SUFFIX)
-
-
-def _storage_error(path: Path, exc: OSError) -> StorageError:
-    reason = exc.strerror or type(exc).__name__
-    return StorageError(
-        f"The file {path.name} cannot be written in {path.parent} ({reason}): check that the folder is "
-        "writable and the disk has space.",
-        detail=repr(exc),
-    )
-
-
-class _Sink:
-    """Appends batches to the part file and hashes them on its own worker thread, in order.
-
-    Up to PIPELINE_DEPTH batches wait for the worker, so the network never waits on a short disk or
-    hashing hiccup, while memory stays bounded (a few batches whatever the file size).
-    """
-
-    def __init__(self, part: Path) -> None:
-        self.part = part
-        self.hasher = hashlib.sha256()
-        self.size = 0
-        self._file: BinaryIO | None = None
-        self._worker: ThreadPoolExecutor | None = None
-        self._pending: deque[Future[None]] = deque()
-        self._buffer = bytearray(BATCH_BYTES + 512 * 1024)
-
-    async def open(self, keep: bool) -> None:
-        """Open the part file; with `keep`, hash what is already there and append after it."""
-        await self.close()
-        self.hasher, self.size = hashlib.sha256(), 0
-        try:
-            if keep and self.part.exists():
-                self.size = await asyncio.to_thread(self._rehash)
-                self._file = await asyncio.to_thread(self.part.open, "ab")
-            else:
-                self._file = await asyncio.to_thread(self.part.open, "wb")
-        except OSError as exc:
-            raise _storage_error(self.part, exc) from exc
-        # One thread per file keeps the batches in order.
-        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vms_desk-download")
-
-    def _rehash(self) -> int:
-        size = 0
-        with self.part.open("rb") as handle:
-            while block := handle.read(BATCH_BYTES):
-                self.hasher.update(block)
-                size += len(block)
-        return size
-
-    def _write(self, chunks: list[bytes]) -> None:
-        assert self._file is not None
-        # The batch is copied into one reused buffer, then hashed and written in one call each: the
-        # GIL is released once per batch rather than per network chunk, and no large buffer is
-        # allocated per batch (fresh allocations cost page faults that showed in the benchmark).
-        size = sum(len(c) for c in chunks)
-        if len(self._buffer) < size:
-            self._buffer = bytearray(size)
-        view = memoryview(self._buffer)
-        position = 0
-        for chunk in chunks:
-            view[position : position + len(chunk)] = chunk
-            position += len(chunk)
-        data = view[:size]
-        self.hasher.update(data)
-        self._file.write(data)
-
-    async def write(self, chunks: list[bytes]) -> None:
-        """Queue a batch for the worker (waiting first when PIPELINE_DEPTH batches already wait)."""
-        assert self._worker is not None
-        while len(self._pending) >= PIPELINE_DEPTH:
-            await self._wait(self._pending.popleft())
-        self.size += sum(len(c) for c in chunks)
-        self._pending.append(self._worker.submit(self._write, chunks))
-
-    async def _wait(self, job: Future[None]) -> None:
-        try:
-            await asyncio.wrap_future(job)
-        except OSError as exc:
-            raise _storage_error(self.part, exc) from exc
-
-    async def drain(self) -> None:
-        """Wait until every queued batch is on disk (in the OS) and hashed."""
-        while self._pending:
-            await self._wait(self._pending.popleft())
-
-    async def close(self, *, sync: bool = False) -> None:
-        """Drain and close the file; with `sync`, flush it to the disk first."""
-        try:
-            await self.drain()
-        finally:
-            worker, self._worker = self._worker, None
-            self._pending.clear()
-            if worker is not None:
-                # After a cancelled wait the thread may still be writing: let it end first.
-                await asyncio.to_thread(worker.shutdown, True)
-            handle, self._file = self._file, None
-            if handle is not None:
-                try:
-                    await asyncio.to_thread(_close, handle, sync)
-                except OSError as exc:
-                    raise _storage_error(self.part, exc) from exc
-
-
-def _close(handle: BinaryIO, sync: bool) -> None:
-    try:
-        if sync:
-            handle.flush()
-            os.fsync(handle.fileno())
-    finally:
-        handle.close()
 
 
 class _Meter:
@@ -209,7 +115,7 @@ async def download_file(
     """
     policy = policy or RetryPolicy()
     part = part_path(target)
-    sink = _Sink(part)
+    sink = Sink(part)
     await sink.open(keep=True)
     meter = _Meter(on_progress, sink.size)
     failures, resumes = 0, 0
@@ -253,7 +159,7 @@ async def download_file(
     try:
         os.replace(part, target)
     except OSError as exc:
-        raise _storage_error(target, exc) from exc
+        raise storage_error(target, exc) from exc
     meter.update(size, total, force=True)
     return DownloadResult(path=target, size=size, sha256=digest, resumes=resumes)
 
@@ -263,7 +169,7 @@ async def _transfer(
     handle: ExportHandle,
     remote: RemoteFile,
     *,
-    sink: _Sink,
+    sink: Sink,
     meter: _Meter,
     total: int | None,
 ) -> int | None:
@@ -293,25 +199,8 @@ async def _transfer(
                     detail=f"status size {remote.size} != body total {body.total}",
                 )
             total = body.total
-        batch: list[bytes] = []
-        batch_bytes = 0
-        async for chunk in body.chunks():
-            if not chunk:
-                continue
-            if total is not None and sink.size + batch_bytes + len(chunk) > total:
-                raise IntegrityError(
-                    f"The server sent more than the {total} bytes it announced for {remote.name}; "
-                    "the file was not kept.",
-                    detail=f"body longer than announced total {total}",
-                )
-            batch.append(chunk)
-            batch_bytes += len(chunk)
-            if batch_bytes >= BATCH_BYTES:
-                await sink.write(batch)
-                batch, batch_bytes = [], 0
-                meter.update(sink.size, total)
-        if batch:
-            await sink.write(batch)
+        room = None if total is None else total - sink.size
+        await _receive(body, sink, meter, room=room, name=remote.name, total=total)
         await sink.drain()
         meter.update(sink.size, total)
     if total is not None and sink.size < total:
@@ -321,3 +210,123 @@ async def _transfer(
             detail=f"body ended at {sink.size} of {total} bytes",
         )
     return total
+
+
+async def _receive(
+    body: Download, sink: Sink, meter: _Meter, *, room: int | None, name: str, total: int | None
+) -> None:
+    """Append the body to the sink; `room` is how many bytes the file has left (None: unknown)."""
+    direct_of = getattr(body, "direct", None)  # vendors._http.BodyStream has it; other bodies not
+    direct: _DirectBody | None = await direct_of() if direct_of is not None else None
+    if direct is None:
+        await _receive_chunks(body, sink, meter, room=room, name=name, total=total)
+        return
+    if room is not None and direct.length > room:
+        raise _too_long(name, total)
+    stop = threading.Event()
+    progress = _Received()
+    job = _in_thread(_pump, direct, sink, stop, progress)
+    try:
+        while True:
+            done, _ = await asyncio.wait({job}, timeout=PROGRESS_INTERVAL)
+            meter.update(sink.size + progress.held, total)
+            if done:
+                break
+        job.result()
+    except BaseException:
+        # Cancelled or failed: the thread must be done with the socket and the buffers before they go.
+        stop.set()
+        direct.cancel()
+        await asyncio.wait({job})
+        if not job.cancelled():
+            job.exception()  # seen: it is this failure, or the Cancelled that the stop caused
+        raise
+
+
+class _Received:
+    """Bytes the pump thread holds in a buffer that is not yet submitted (read by the loop)."""
+
+    held = 0
+
+
+def _in_thread(work: Callable[..., None], *args: object) -> asyncio.Future[None]:
+    """Run `work` on a thread of its own (not the loop's executor: a download would hold one of its
+    few workers for minutes); the future settles when it returns or raises."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[None] = loop.create_future()
+
+    def settle(failure: BaseException | None) -> None:
+        if future.done():
+            return
+        if failure is None:
+            future.set_result(None)
+        else:
+            future.set_exception(failure)
+
+    def run() -> None:
+        failure: BaseException | None = None
+        try:
+            work(*args)
+        except BaseException as exc:  # handed to the awaiting task
+            failure = exc
+        with contextlib.suppress(RuntimeError):  # a closed loop: nobody awaits the result
+            loop.call_soon_threadsafe(settle, failure)
+
+    threading.Thread(target=run, name="vms_desk-receive", daemon=True).start()
+    return future
+
+
+def _pump(direct: _DirectBody, sink: Sink, stop: threading.Event, progress: _Received) -> None:
+    """Worker thread: read the body into the sink's buffers until it ends (or fails)."""
+    ended = False
+    while not ended:
+        buffer = sink.take(stop)
+        end, began = buffer.start, time.monotonic()
+        view = memoryview(buffer.memory)
+        try:
+            while end < BUFFER_BYTES and time.monotonic() - began < FLUSH_SECONDS:
+                count = direct.readinto(view[end:])
+                if not count:
+                    ended = True
+                    break
+                end += count
+                progress.held = end - buffer.start
+        finally:
+            progress.held = 0
+            sink.submit(buffer, end)  # even on failure: what arrived is good and is kept
+
+
+async def _receive_chunks(
+    body: Download, sink: Sink, meter: _Meter, *, room: int | None, name: str, total: int | None
+) -> None:
+    """Copy the body into the sink's buffers as it arrives, on the event loop."""
+    buffer: Buffer | None = None
+    end, began, received = 0, 0.0, 0
+    try:
+        async for chunk in body.chunks():
+            received += len(chunk)
+            if room is not None and received > room:
+                raise _too_long(name, total)
+            data = memoryview(chunk)
+            while data:
+                if buffer is None:
+                    buffer = await sink.take_async()
+                    end, began = buffer.start, time.monotonic()
+                count = min(len(data), BUFFER_BYTES - end)
+                buffer.memory[end : end + count] = data[:count]
+                end += count
+                data = data[count:]
+                if end == BUFFER_BYTES or time.monotonic() - began >= FLUSH_SECONDS:
+                    sink.submit(buffer, end)
+                    buffer = None
+            meter.update(sink.size + (end - buffer.start if buffer else 0), total)
+    finally:
+        if buffer is not None:
+            sink.submit(buffer, end)
+
+
+def _too_long(name: str, total: int | None) -> IntegrityError:
+    return IntegrityError(
+        f"The server sent more than the {total} bytes it announced for {name}; the file was not kept.",
+        detail=f"body longer than announced total {total}",
+    )

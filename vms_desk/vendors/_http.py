@@ -22,6 +22,7 @@ from vms_desk.core.errors import (
     ServerError,
     TlsError,
 )
+from vms_desk.vendors._bulk import BULK, DirectBody, SocketStream
 from vms_desk.vendors.tls import pin_error
 
 # httpx accepts a mapping or a list of pairs; its own alias is private.
@@ -45,6 +46,7 @@ class BodyStream:
         self.response = response
         self._offset = offset
         self._total = total
+        self._direct: DirectBody | None = None
 
     @property
     def offset(self) -> int:
@@ -63,6 +65,38 @@ class BodyStream:
                 yield chunk
         except httpx.HTTPError as exc:
             raise _transport_error(exc, str(self.response.url)) from exc
+
+    async def direct(self) -> DirectBody | None:
+        """The whole body as a DirectBody for a worker thread, or None where only `chunks` can read it.
+
+        Only a Content-Length body on a bulk plain-HTTP connection (see vendors._bulk) qualifies. Use
+        one or the other, before reading anything; the connection is not reused afterwards.
+        """
+        stream = self.response.extensions.get("network_stream")
+        length = self.response.headers.get("content-length", "")
+        if (
+            not isinstance(stream, SocketStream)
+            or not stream.at_body  # h11 read past the head (or the body was read already)
+            or self.response.status_code not in (200, 206)  # the statuses of a file's body
+            or self.response.request.method != "GET"
+            or self.response.is_stream_consumed
+            or "transfer-encoding" in self.response.headers
+            or not length.isdigit()
+        ):
+            return None
+        url = str(self.response.url)
+        timeout = self.response.request.extensions.get("timeout", {}).get("read")
+        try:
+            self._direct = DirectBody(stream, int(length), timeout, lambda exc: _transport_error(exc, url))
+        except OSError:  # no descriptor to spare: httpx reads it then
+            return None
+        return self._direct
+
+    async def release(self) -> None:
+        """Let go of what `direct` opened (the Funnel does this before closing the response)."""
+        direct, self._direct = self._direct, None
+        if direct is not None:
+            direct.close()
 
 
 def _describe(url: str) -> str:
@@ -105,20 +139,23 @@ def status_error(response: httpx.Response, label: str) -> ServerError | None:
     if code < 400:
         return None
     detail = f"{response.request.method} {response.url.path} -> {code}"
+    # A server without a name is labelled with its URL already: say the address once.
+    who = label if where in label else f"{label} at {where}"
     if code in (401, 403):
         return AuthFailed(
-            f"{label} at {where} refused the user name or password (HTTP {code}). Check them.",
+            f"{who} refused the user name or password (HTTP {code}). Check them.",
             detail=detail,
         )
     if code == 404:
-        return NotFound(f"{label} at {where} does not know what was asked for (HTTP 404).", detail=detail)
+        return NotFound(f"{who} does not know what was asked for (HTTP 404).", detail=detail)
     if code in (408, 429) or code >= 500:
         return ServerBusy(
-            f"{label} at {where} had a problem (HTTP {code}); vms_desk will retry, or try again later.",
+            f"{who} had a problem (HTTP {code}); it may be busy: try again later, and check the server if it "
+            "keeps happening.",
             status=code,
             detail=detail,
         )
-    return ProtocolError(f"{label} at {where} refused the request (HTTP {code}).", detail=detail)
+    return ProtocolError(f"{who} refused the request (HTTP {code}).", detail=detail)
 
 
 class Funnel:
@@ -195,17 +232,24 @@ class Funnel:
         all_headers = dict(headers or {})
         if offset:
             all_headers["Range"] = f"bytes={offset}-"
-        request = self.http.build_request(method, self.url(path), params=_query(params), headers=all_headers)
+        # BULK: on plain HTTP the body may then be read by a worker thread (BodyStream.direct).
+        request = self.http.build_request(
+            method, self.url(path), params=_query(params), headers=all_headers, extensions={BULK: True}
+        )
         try:
             response = await self.http.send(request, auth=auth or httpx.USE_CLIENT_DEFAULT, stream=True)
         except httpx.HTTPError as exc:
             raise _transport_error(exc, str(request.url)) from exc
+        body: BodyStream | None = None
         try:
             if (error := status_error(response, self.label)) is not None:
                 raise error
             start, total = _range_of(response, offset)
-            yield BodyStream(response, start, total)
+            body = BodyStream(response, start, total)
+            yield body
         finally:
+            if body is not None:
+                await body.release()
             await response.aclose()
 
 

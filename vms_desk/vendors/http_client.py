@@ -8,6 +8,7 @@ import httpx
 
 from vms_desk import __version__
 from vms_desk.core.models import ServerConfig
+from vms_desk.vendors._bulk import BulkTransport, RoutingTransport
 from vms_desk.vendors.tls import pinned_context
 
 # Connect quickly so an unreachable server is reported fast; reads may wait on a busy server.
@@ -15,6 +16,8 @@ TIMEOUT = httpx.Timeout(connect=5.0, read=60.0, write=30.0, pool=10.0)
 # httpcore takes at most 64 KiB per read from the socket; a large download then spends much of its CPU
 # in per-read Python overhead (on loopback, 1 MiB reads took a bare 1 GiB receive from ~470 to ~800 MiB/s).
 READ_BYTES = 1024 * 1024
+# Per transport: bulk downloads have a pool of their own beside the one for every other request.
+LIMITS = httpx.Limits(max_connections=20, max_keepalive_connections=10)
 
 
 def _tune_read_size() -> None:
@@ -36,13 +39,14 @@ def make_http_client(
     """
     tls: ssl.SSLContext | bool = pinned_context(pinned_sha256) if pinned_sha256 else verify
     _tune_read_size()
+    # trust_env=False: proxies from the environment are not for VMS traffic on a site LAN.
+    default = httpx.AsyncHTTPTransport(verify=tls, limits=LIMITS, trust_env=False)
     return httpx.AsyncClient(
-        verify=tls,
+        transport=RoutingTransport(default, BulkTransport(LIMITS)),  # downloads: see vendors._bulk
         timeout=timeout,
         follow_redirects=False,  # a redirect to another host would carry credentials there
         headers={"User-Agent": f"vms_desk/{__version__}"},
-        limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
-        trust_env=False,  # proxies from the environment are not for VMS traffic on a site LAN
+        trust_env=False,
     )
 
 

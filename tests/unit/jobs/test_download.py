@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -165,3 +166,77 @@ async def test_event_loop_keeps_running_and_progress_is_throttled(
     elapsed = time.monotonic() - started
     assert max(gaps) < 0.25, f"the loop stalled for {max(gaps):.3f} s"
     assert len(calls) <= elapsed * 10 + 2
+
+
+def sink_threads() -> list[threading.Thread]:
+    """The downloader's receiving, hashing and writing threads still alive."""
+    return [t for t in threading.enumerate() if t.name.startswith("vms_desk-")]
+
+
+async def wait_for_part(target: Path, seconds: float) -> int:
+    """Bytes in the `.part` once it has some (0 if none came within `seconds`)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if part_path(target).exists() and (size := part_path(target).stat().st_size):
+            return size
+        await asyncio.sleep(0.02)
+    return 0
+
+
+@pytest.mark.asyncio
+async def test_a_slow_download_reaches_the_disk_as_it_goes(
+    served, http: httpx.AsyncClient, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    server, state, data = served
+    state.faults.update(throttle_bps=200_000)  # 15 s for the file: far from filling a buffer
+    target = tmp_path / "clip.mkv"
+    calls: list[tuple[int, int | None, float]] = []
+    task = asyncio.ensure_future(
+        fetch(http, server, "/files/clip.mkv", target, on_progress=lambda *a: calls.append(a))
+    )
+    try:
+        # Bytes are handed to the file every FLUSH_SECONDS: a crash now would lose about that much.
+        on_disk = await wait_for_part(target, 2.0)
+        assert 0 < on_disk < SIZE
+        assert part_path(target).read_bytes() == data[:on_disk]
+        # Progress counts bytes as they arrive, not buffer by buffer, about ten times a second.
+        await asyncio.sleep(0.5)
+        done = [c[0] for c in calls]
+        assert len(done) >= 5
+        assert done == sorted(done)
+        assert len(set(done)) >= 4
+        assert calls[-1][1] == SIZE
+        assert 50_000 < calls[-1][2] < 1_000_000  # the rate, near the 200 kB/s throttle
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+
+@pytest.mark.asyncio
+async def test_cancelling_stops_every_thread_and_keeps_the_part(
+    served, http: httpx.AsyncClient, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    server, state, data = served
+    state.faults.update(throttle_bps=500_000)
+    target = tmp_path / "clip.mkv"
+    task = asyncio.ensure_future(fetch(http, server, "/files/clip.mkv", target))
+    assert await wait_for_part(target, 2.0)
+    assert sink_threads()
+    started = time.monotonic()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert time.monotonic() - started < 1.0
+    for _ in range(50):  # the threads are told to end before the task ends; give them a moment to exit
+        if not sink_threads():
+            break
+        await asyncio.sleep(0.01)
+    assert not sink_threads()
+    assert not target.exists()
+    kept = part_path(target).read_bytes()
+    assert kept == data[: len(kept)]  # what was received is on disk, for a later resume
+    state.faults.update(throttle_bps=0)
+    result = await fetch(http, server, "/files/clip.mkv", target)
+    assert result.sha256 == hashlib.sha256(data).hexdigest()
+    assert state.find("/files/")[-1].headers.get("range") == f"bytes={len(kept)}-"
