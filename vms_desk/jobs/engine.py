@@ -9,10 +9,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import socket
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 
 import httpx
@@ -30,6 +28,7 @@ from vms_desk.jobs.codec import utc_now
 from vms_desk.jobs.context import RunContext
 from vms_desk.jobs.credentials import Credentials, looks_secret, server_key
 from vms_desk.jobs.listeners import Listeners, ProgressListener, RecordListener
+from vms_desk.jobs.owner import new_owner
 from vms_desk.jobs.records import JobRecord
 from vms_desk.jobs.runner import JobRun
 from vms_desk.jobs.store import JobStore
@@ -37,7 +36,9 @@ from vms_desk.vendors.registry import create_client
 
 log = logging.getLogger(__name__)
 
-LEASE_SECONDS = 30.0  # a job whose owner has not renewed its lease for this long is orphaned
+# A job whose owner has not renewed its lease for this long is orphaned. On the owner's own machine a
+# dead owner is seen at once (jobs.owner); the lease is what other machines sharing the store go by.
+LEASE_SECONDS = 30.0
 HEARTBEAT_SECONDS = 10.0
 
 
@@ -62,7 +63,8 @@ class Engine:
         audit: AuditLog | None = None,
     ) -> None:
         self.store = store
-        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        # Names this process so that, once it is gone (even killed), the next start sees it at once.
+        self.owner = new_owner()
         self.retry_policy = retry or RetryPolicy()
         self.poll_policy = poll or PollPolicy()
         self.clients = ClientPool(http, credentials, policy=self.retry_policy, factory=client_factory)
@@ -288,10 +290,16 @@ class Engine:
             raise JobBusy("Cancel the job before removing it.")
         self.store.remove(job_id)
 
-    def resume_interrupted(self) -> list[JobRecord]:
-        """Take every `interrupted` job nobody else runs and queue it to resume where it stopped."""
+    def resume_interrupted(self, only: Collection[str] | None = None) -> list[JobRecord]:
+        """Mark the jobs of processes that are gone `interrupted`, then take every interrupted job (or
+        those with an id in `only`) nobody else runs and queue it to resume where it stopped (the GUI's
+        start-up, `vms-desk resume`)."""
+        for record in self.store.mark_interrupted():
+            self._listeners.record(record)
         resumed = []
         for record in self.store.jobs([JobState.INTERRUPTED]):
+            if only is not None and record.id not in only:
+                continue
             claimed = self.store.claim(record.id, self.owner, LEASE_SECONDS)
             if claimed is None:
                 continue

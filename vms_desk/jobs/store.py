@@ -18,6 +18,7 @@ from typing import Any
 from vms_desk.core.errors import StorageError
 from vms_desk.core.jobstate import JobState, check_move
 from vms_desk.jobs.codec import COLUMN, decode, encode, utc_now
+from vms_desk.jobs.owner import owner_alive
 from vms_desk.jobs.records import JobEvent, JobRecord
 from vms_desk.jobs.schema import MIGRATIONS, migrate
 from vms_desk.paths import home_dir
@@ -51,6 +52,15 @@ _MUTABLE = frozenset(
 )
 
 
+def orphaned(owner: str, lease_until: float | None, now: float) -> bool:
+    """True when no live process runs the job: its owner process on this machine is gone, or (where
+    this machine cannot tell) its lease has run out."""
+    alive = owner_alive(owner) if owner else None
+    if alive is not None:
+        return not alive
+    return lease_until is None or lease_until < now
+
+
 class UnknownJob(LookupError):
     """No job with this id is in the store (removed, or another store)."""
 
@@ -82,6 +92,9 @@ class JobStore:
         try:
             conn.row_factory = sqlite3.Row
             conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            # Each commit reaches the disk: a job's state must survive a crash or power cut as
+            # committed (SQLite's usual default, stated here because crash safety relies on it).
+            conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA foreign_keys=ON")
             yield conn
         finally:
@@ -212,13 +225,17 @@ class JobStore:
         live process holds it."""
         now = time.time()
         with self._write() as conn:
-            cursor = conn.execute(
-                "UPDATE jobs SET owner = ?, lease_until = ? WHERE id = ? AND "
-                "(owner = '' OR owner = ? OR lease_until IS NULL OR lease_until < ?)",
-                (owner, now + lease_seconds, job_id, owner, now),
+            row = conn.execute("SELECT owner, lease_until FROM jobs WHERE id = ?", (job_id,)).fetchone()
+            if row is None:
+                raise UnknownJob(job_id)
+            if row["owner"] not in ("", owner) and not orphaned(row["owner"], row["lease_until"], now):
+                return None
+            # The write lock is held since the SELECT, so no other process can claim in between.
+            conn.execute(
+                "UPDATE jobs SET owner = ?, lease_until = ? WHERE id = ?",
+                (owner, now + lease_seconds, job_id),
             )
-            record = self._get(conn, job_id)
-            return record if cursor.rowcount else None
+            return self._get(conn, job_id)
 
     def release(self, job_id: str, owner: str) -> None:
         """Give the job up (e.g. at shutdown) so the next start may take it at once."""
@@ -237,18 +254,21 @@ class JobStore:
             )
 
     def mark_interrupted(self) -> list[JobRecord]:
-        """At start-up: flip every unfinished job whose process is gone (lease expired) to interrupted.
+        """At start-up: flip every unfinished job whose process is gone to interrupted.
 
-        Jobs another live process runs (its lease is fresh) are left alone, so a CLI export started
-        while the GUI runs does not interrupt the GUI's jobs, nor the other way round.
+        Gone means: a process on this machine that no longer exists (seen at once, e.g. after a
+        kill or a crash), or a lease that ran out (another machine, or an owner id of unknown form).
+        Jobs another live process runs are left alone, so a CLI export started while the GUI runs
+        does not interrupt the GUI's jobs, nor the other way round.
         """
         marks = ",".join("?" * len(UNFINISHED))
         with self._write() as conn:
-            rows = conn.execute(
-                f"SELECT id, state FROM jobs WHERE state IN ({marks}) "  # noqa: S608 - placeholders only
-                "AND (lease_until IS NULL OR lease_until < ?)",
-                (*map(str, UNFINISHED), time.time()),
+            candidates = conn.execute(
+                f"SELECT id, state, owner, lease_until FROM jobs WHERE state IN ({marks})",  # noqa: S608
+                tuple(map(str, UNFINISHED)),
             ).fetchall()
+            clock = time.time()
+            rows = [r for r in candidates if orphaned(r["owner"], r["lease_until"], clock)]
             now = utc_now()
             for row in rows:
                 was = JobState(row["state"])

@@ -1,0 +1,110 @@
+"""`resume`: run the jobs a closed, crashed or killed vms_desk left unfinished to their end.
+
+The job store knows where each job was: an export the server still holds is polled again, a download
+continues from its `.part` (Range where the server allows), and an export whose id died with the old
+API session (VDG Sense, exacqVision) is started again, with an event saying so. The GUI does the same
+at start-up (`Engine.resume_interrupted`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from vms_desk.core.errors import InputError
+from vms_desk.core.jobstate import JobState
+from vms_desk.core.models import ServerConfig
+from vms_desk.evidence.audit import AuditLog
+from vms_desk.jobs.credentials import password_from_env
+from vms_desk.jobs.engine import Engine
+from vms_desk.jobs.records import JobRecord
+from vms_desk.jobs.store import JobStore
+from vms_desk.paths import home_dir, store_path
+from vms_desk.settings import Settings
+from vms_desk.vendors.http_client import make_http_client
+
+from .common import EXIT_FAILED, EXIT_OK, poll_policy, print_json, retry_policy, say_error, settings
+from .export import job_json
+from .progress import ProgressLine
+
+MIN_PREFIX = 8  # the short id `vms-desk jobs` shows
+
+
+def resume(args: argparse.Namespace) -> int:
+    """Resume every interrupted job (or those named); exit 0 only when every one ends done."""
+    password = password_from_env(args.password_env)
+    store = JobStore(store_path())
+    wanted = _job_ids(store, args.jobs) if args.jobs else None
+    records = asyncio.run(_resume(store, password, settings(), wanted, show_progress=not args.json))
+    if args.json:
+        print_json([job_json(r) for r in records])
+    else:
+        for record in records:
+            where = record.evidence_dir or ""
+            sys.stdout.write(f"{record.state}\t{record.camera_name or record.camera_id}\t{where}\n")
+        if not records:
+            sys.stdout.write("no interrupted job to resume\n")
+    failed = [r for r in records if r.state is not JobState.DONE]
+    for record in failed:
+        reason = record.error or _last_word(store, record)
+        say_error(reason if len(records) == 1 else f"{record.camera_name or record.camera_id}: {reason}")
+    untaken = sorted((wanted or set()) - {r.id for r in records})
+    if untaken:
+        states = ", ".join(f"{i[:MIN_PREFIX]} is {store.get(i).state}" for i in untaken)
+        say_error(f"Not resumed ({states}): only interrupted jobs no other vms_desk runs can be resumed.")
+    return EXIT_OK if not failed and not untaken else EXIT_FAILED
+
+
+def _last_word(store: JobStore, record: JobRecord) -> str:
+    """Why a job is not done when it has no error (e.g. it stayed interrupted): its last event."""
+    events = store.events(record.id)
+    return events[-1].detail if events and events[-1].detail else f"the job ended {record.state}"
+
+
+def _job_ids(store: JobStore, given: list[str]) -> set[str]:
+    """Full ids for the ids or short ids given (InputError for an unknown or ambiguous one)."""
+    known = [r.id for r in store.jobs()]
+    ids: set[str] = set()
+    for text in given:
+        matches = [i for i in known if i == text or (len(text) >= MIN_PREFIX and i.startswith(text))]
+        if len(matches) != 1:
+            what = "matches no job" if not matches else "matches several jobs"
+            raise InputError(f"--job {text} {what}: give an id as `vms-desk jobs` lists it.")
+        ids.add(matches[0])
+    return ids
+
+
+async def _resume(
+    store: JobStore, password: str | None, values: Settings, wanted: set[str] | None, *, show_progress: bool
+) -> list[JobRecord]:
+    progress = ProgressLine() if show_progress and sys.stderr.isatty() else None
+
+    def credentials(_: ServerConfig) -> str | None:
+        return password  # the one password given, for the server(s) of the resumed jobs
+
+    async with make_http_client() as http:
+        engine = Engine(
+            store,
+            http,
+            credentials,
+            per_server=values.per_server,
+            overall=values.overall,
+            retry=retry_policy(values),
+            poll=poll_policy(values),
+            audit=AuditLog(home_dir(create=True)),
+        )
+        if progress is not None:
+            engine.add_listener(progress.on_record)
+            engine.add_progress_listener(progress.on_progress)
+        resumed = engine.resume_interrupted(wanted)
+        try:
+            await engine.run_until_idle()
+        except asyncio.CancelledError:
+            # Ctrl-C: the running jobs become interrupted again, for the next resume to take up.
+            await engine.stop()
+            raise
+        finally:
+            if progress is not None:
+                progress.close()
+    return [store.get(r.id) for r in resumed]
