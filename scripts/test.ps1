@@ -5,6 +5,7 @@ Set-Location (Join-Path $PSScriptRoot "..")
 & .venv\Scripts\ruff.exe check vms_desk tests benchmarks; if ($LASTEXITCODE) { exit $LASTEXITCODE }
 & .venv\Scripts\ruff.exe format --check vms_desk tests benchmarks; if ($LASTEXITCODE) { exit $LASTEXITCODE }
 & .venv\Scripts\mypy.exe; if ($LASTEXITCODE) { exit $LASTEXITCODE }
+& .venv\Scripts\mypy.exe --platform linux; if ($LASTEXITCODE) { exit $LASTEXITCODE }
 $env:QT_QPA_PLATFORM = "offscreen"
 & .venv\Scripts\python.exe -m pytest @args
 exit $LASTEXITCODE

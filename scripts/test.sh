@@ -7,6 +7,7 @@ bash scripts/setup.sh
 export LANG=C.UTF-8 PYTHONDONTWRITEBYTECODE=1
 echo "== ruff"; .venv/bin/ruff check vms_desk tests benchmarks
 .venv/bin/ruff format --check vms_desk tests benchmarks
-echo "== mypy --strict (Qt-free packages)"; .venv/bin/mypy
+echo "== mypy --strict (Qt-free packages, for Linux and for Windows)"; .venv/bin/mypy
+.venv/bin/mypy --platform win32
 echo "== pytest"
 exec xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python -m pytest "$@"

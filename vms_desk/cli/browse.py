@@ -8,12 +8,13 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from vms_desk.core.models import ServerConfig, TimeSpan
+from vms_desk.core.errors import NotFound
+from vms_desk.core.models import Recordings, ServerConfig, TimeSpan
 from vms_desk.core.protocol import VendorClient
 from vms_desk.core.times import parse_user_time
 from vms_desk.evidence.manifest import iso_utc
 from vms_desk.jobs.backoff import RetryPolicy, retrying
-from vms_desk.vendors.http_client import make_http_client
+from vms_desk.vendors.http_client import http_client_for
 from vms_desk.vendors.registry import create_client
 
 from .common import EXIT_OK, print_json, retry_policy, server_from_args, server_phase, settings
@@ -28,7 +29,8 @@ async def ask(
     question: Callable[[VendorClient], Awaitable[T]],
 ) -> T:
     """Log in and ask one question (transient failures retried); always logs out."""
-    async with make_http_client() as http:
+    # The server's own client: pinned to its certificate when --setting tls_sha256 was given.
+    async with http_client_for(server) as http:
         client = create_client(server, password, http)
         try:
             with server_phase():
@@ -36,6 +38,17 @@ async def ask(
                 return await retrying(lambda: question(client), policy)
         finally:
             await client.aclose()
+
+
+async def known_camera(client: VendorClient, server: ServerConfig, camera_id: str) -> None:
+    """NotFound, in the same words for every vendor, when the server has no camera `camera_id`."""
+    # Vendors answer an unknown id differently (an error, an empty list, or "unknown"): ask once.
+    if any(c.id == camera_id for c in await client.list_cameras()):
+        return
+    raise NotFound(
+        f"{server.label} has no camera with the id {camera_id!r}; list them with `vms-desk cameras`.",
+        detail=f"camera {camera_id!r} not in the camera list",
+    )
 
 
 def cameras(args: argparse.Namespace) -> int:
@@ -56,7 +69,12 @@ def recordings(args: argparse.Namespace) -> int:
     server, password = server_from_args(args)
     span = TimeSpan(start=parse_user_time(args.start), end=parse_user_time(args.end))
     camera = args.camera
-    found = asyncio.run(ask(server, password, retry_policy(settings()), lambda c: c.recordings(camera, span)))
+
+    async def question(client: VendorClient) -> Recordings:
+        await known_camera(client, server, camera)
+        return await client.recordings(camera, span)
+
+    found = asyncio.run(ask(server, password, retry_policy(settings()), question))
     spans = [{"start": iso_utc(s.start), "end": iso_utc(s.end)} for s in found.spans]
     if args.json:
         print_json({"known": found.known, "spans": spans})

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import json
 import logging
 import logging.handlers
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,12 +18,22 @@ from vms_desk.core.errors import InputError, ServerError, VmsDeskError
 from vms_desk.core.models import ServerConfig, parse_vendor
 from vms_desk.jobs.backoff import PollPolicy, RetryPolicy
 from vms_desk.jobs.credentials import password_from_env
-from vms_desk.paths import log_dir
+from vms_desk.paths import home_dir, log_dir
 from vms_desk.settings import Settings, load_settings
+
+from .server_settings import parse_settings
 
 log = logging.getLogger("vms_desk.cli")
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
+LOG_NAME = "vms_desk.log"
+
+
+class _LogFile(logging.handlers.RotatingFileHandler):
+    """The log file; a write that fails (a full disk) is dropped, never printed to the console."""
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - the logging API's name
+        """Drop the record: the console must keep its one line, not get a traceback per log call."""
 
 
 def setup_logging() -> None:
@@ -32,8 +44,8 @@ def setup_logging() -> None:
     for noisy in ("httpx", "httpcore", "uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
-        handler: logging.Handler = logging.handlers.RotatingFileHandler(
-            log_dir() / "vms_desk.log", maxBytes=2_000_000, backupCount=3, encoding="utf-8"
+        handler: logging.Handler = _LogFile(
+            log_dir() / LOG_NAME, maxBytes=2_000_000, backupCount=3, encoding="utf-8"
         )
         handler.setFormatter(logging.Formatter("%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"))
     except OSError:
@@ -57,7 +69,8 @@ def print_json(value: Any) -> None:
 def server_from_args(args: argparse.Namespace) -> tuple[ServerConfig, str | None]:
     """The server config and password from SERVER arguments (InputError before any contact)."""
     vendor = parse_vendor(args.vendor)
-    config = ServerConfig(vendor=vendor, url=args.url, user=args.user or "")
+    settings = parse_settings(vendor, getattr(args, "settings", None) or [])
+    config = ServerConfig(vendor=vendor, url=args.url, user=args.user or "", settings=settings)
     return config, password_from_env(args.password_env)
 
 
@@ -108,3 +121,15 @@ def run_guarded(command: Callable[[], int]) -> int:
     except KeyboardInterrupt:
         say_error("Interrupted.")
         return 130
+    except BrokenPipeError:
+        # The reader went away (`vms-desk cameras | head -1`): nothing to say, and nothing more to write.
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAILED
+    except Exception as exc:  # a bug must still end in one line, not a traceback on the console
+        log.exception("unexpected error")
+        say_error(
+            f"An unexpected error stopped the command ({type(exc).__name__}); the details are in "
+            f"{home_dir() / 'logs' / LOG_NAME}."
+        )
+        return EXIT_FAILED

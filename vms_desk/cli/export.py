@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,21 +51,45 @@ def _out_dir(path: Path) -> Path:
 
 
 def _make_folder(folder: Path) -> None:
-    """Create the evidence root before any server is contacted, so a bad folder is input refused."""
+    """Create the evidence root and write a probe file in it before any server is contacted, so a
+    folder that cannot hold the evidence is input refused (exit 2), not a failure after the export."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(
-            f"The folder {folder} cannot be created ({exc.strerror}): choose another --out."
+            f"The folder {folder} cannot be created ({exc.strerror or exc}): choose another --out."
+        ) from exc
+    try:
+        # A real write, not os.access(): the administrator passes access checks, read-only disks do not.
+        with tempfile.TemporaryFile(dir=folder, prefix=".vms_desk-probe-"):
+            pass
+    except OSError as exc:
+        raise InputError(
+            f"The folder {folder} is not writable ({exc.strerror or exc}): choose another --out."
         ) from exc
 
 
-def _options(items: list[str]) -> dict[str, JsonValue]:
+def _options(items: list[str], env_items: list[str]) -> tuple[dict[str, JsonValue], frozenset[str]]:
+    """The options from `--option` and `--option-env` (the latter are secrets: never stored)."""
     options: dict[str, JsonValue] = {}
     for item in items:
         key, value = parse_option_arg(item)
         options[key] = value
-    return options
+    from_env: set[str] = set()
+    for item in env_items:
+        key, sep, variable = item.partition("=")
+        key, variable = key.strip(), variable.strip()
+        if not sep or not key or not variable:
+            raise InputError(f"--option-env {item!r} must look like KEY=VAR (VAR: an environment variable).")
+        value = os.environ.get(variable)
+        if value is None:
+            raise InputError(
+                f"The environment variable {variable} (for --option-env {key}) is not set: "
+                "put the value in it."
+            )
+        options[key] = value  # taken as text, as it is: a password is not JSON
+        from_env.add(key)
+    return options, frozenset(from_env)
 
 
 async def _requests(
@@ -96,6 +122,7 @@ class Plan:
     password: str | None
     span: TimeSpan
     options: dict[str, JsonValue]
+    secret_options: frozenset[str]
     out: Path
     operator: str
     settings: Settings
@@ -104,12 +131,14 @@ class Plan:
 def export(args: argparse.Namespace) -> int:
     """Run the export command; exit 0 only when every job is done."""
     server, password = server_from_args(args)
+    options, secret_options = _options(args.options, getattr(args, "option_envs", None) or [])
     plan = Plan(
         args=args,
         server=server,
         password=password,
         span=TimeSpan(start=parse_user_time(args.start), end=parse_user_time(args.end)),
-        options=_options(args.options),
+        options=options,
+        secret_options=secret_options,
         out=_out_dir(args.out),
         operator=args.operator if args.operator is not None else default_operator(),
         settings=settings(),
@@ -130,6 +159,7 @@ async def _export(plan: Plan) -> list[JobRecord]:
         plan.settings,
     )
     requests, secret_names = await _requests(server, args.cameras, span, args.format, options)
+    secret_names |= plan.secret_options
     await asyncio.to_thread(_make_folder, out)
     store = JobStore(store_path())
     store.mark_interrupted()

@@ -29,6 +29,15 @@ def _server_args(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--password-env", metavar="VAR", help="the environment variable that holds the password"
     )
+    group.add_argument(
+        "--setting",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        dest="settings",
+        help="a server setting, repeatable: tls_sha256 (all vendors); Axxon One prefix; Axxon PSIM "
+        "web2_url web2_version; VDG Sense share_server_prefix with share_local_path; exacq server_id",
+    )
 
 
 def _span_args(parser: argparse.ArgumentParser) -> None:
@@ -85,6 +94,15 @@ def build_parser() -> CliParser:
         dest="options",
         help="a vendor option; VALUE is JSON when it parses, else text",
     )
+    export.add_argument(
+        "--option-env",
+        action="append",
+        default=[],
+        metavar="KEY=VAR",
+        dest="option_envs",
+        help="a vendor option whose value is in the environment variable VAR (for secrets such as "
+        "Axis' password: a command line is visible to other users of the computer)",
+    )
     export.add_argument("--case", help="the case name or number (the folder it goes in)")
     export.add_argument("--operator", help="who exports (default: the signed-in user)")
     export.add_argument("--json", action="store_true", help="one JSON object per camera on stdout")
@@ -95,6 +113,17 @@ def build_parser() -> CliParser:
 
     jobs = commands.add_parser("jobs", help="the persistent job queue")
     jobs.add_argument("--json", action="store_true")
+
+    resume = commands.add_parser(
+        "resume", help="run the jobs a closed, crashed or killed vms_desk left unfinished to their end"
+    )
+    resume.add_argument(
+        "--job", action="append", default=[], metavar="ID", dest="jobs", help="only this job; repeatable"
+    )
+    resume.add_argument(
+        "--password-env", metavar="VAR", help="the environment variable with the servers' password"
+    )
+    resume.add_argument("--json", action="store_true", help="a list of export results on stdout")
 
     audit = commands.add_parser("audit", help="the append-only audit log")
     audit.add_argument("action", nargs="?", choices=["verify"], help="check the log's hash chain")

@@ -150,7 +150,19 @@ def _polygon(value: JsonValue, index: int, name: str) -> list[Point]:
         a[0] * b[1] - b[0] * a[1] for a, b in zip(anchors, anchors[1:] + anchors[:1], strict=True)
     )
     if abs(twice_area) < 1e-12:
-        raise InputError(f"{what} has no area: its corner points lie on one line.")
+        first = anchors[0]
+        other = next(p for p in anchors if p != first)
+        on_line = all(
+            abs((other[0] - first[0]) * (p[1] - first[1]) - (other[1] - first[1]) * (p[0] - first[0])) < 1e-12
+            for p in anchors
+        )
+        if on_line:
+            raise InputError(f"{what} has no area: its corner points lie on one line.")
+        # E.g. a bow-tie whose halves cancel out: the corners are not in order around the shape.
+        raise InputError(
+            f"{what} has no area: its edges cross so that its parts cancel out; list the corner points "
+            "in order around the shape."
+        )
     return points
 
 
@@ -254,6 +266,6 @@ def parse_option_arg(text: str) -> tuple[str, JsonValue]:
         raise InputError(f"--option {text!r} must look like KEY=VALUE.")
     try:
         value: JsonValue = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # nested too deeply for the parser: not JSON, so text
         value = raw
     return key, value

@@ -125,8 +125,9 @@ class VendorClient(Protocol):
         """Open one file's body from `offset` (Range where the server allows it)."""
         ...
 
-    async def finish(self, handle: ExportHandle) -> None:
-        """Release the server's resources after the files are safe."""
+    async def finish(self, handle: ExportHandle) -> str:
+        """Release the server's resources after the files are safe; returns what happened, in words,
+        for the job's events (vendors without a release call say so rather than claim one)."""
         ...
 
     async def cancel(self, handle: ExportHandle) -> None:

@@ -32,6 +32,7 @@ from vms_desk.jobs.context import RunContext
 from vms_desk.jobs.download import download_file
 from vms_desk.jobs.finalize import export_failure, remove_job_files, verify_files, write_job_manifest
 from vms_desk.jobs.records import FileRecord, JobRecord
+from vms_desk.jobs.resuming import all_saved, kept_file, note_partial, resumed_from, waits_for_server
 from vms_desk.jobs.spans import actual_span
 
 log = logging.getLogger(__name__)
@@ -88,8 +89,9 @@ class JobRun:
                 task.uncancel()
             await self._stop(JobState.CANCELLED, "Cancelled by the user.")
         except VmsDeskError as err:
-            log.warning("job %s failed: %s | %s", self.record.id, err, err.detail)
-            await self._stop(JobState.FAILED, str(err))
+            if not self._stays_interrupted(err):
+                log.warning("job %s failed: %s | %s", self.record.id, err, err.detail)
+                await self._stop(JobState.FAILED, str(err))
             await self.ctx.clients.forget(self.record.server, err)
         except Exception as exc:
             log.exception("job %s failed unexpectedly", self.record.id)
@@ -99,13 +101,36 @@ class JobRun:
             )
         return self.record
 
+    def _stays_interrupted(self, err: VmsDeskError) -> bool:
+        """True (and said) when a resumed job waits for its server instead of failing (see resuming)."""
+        if not waits_for_server(self.record.state, err):
+            return False
+        log.info("job %s stays interrupted: %s | %s", self.record.id, err, err.detail)
+        with contextlib.suppress(VmsDeskError):
+            self._event(f"{err} The job stays interrupted with what it saved, to be resumed later.")
+            self.ctx.store.release(self.record.id, self.ctx.owner)
+        return True
+
     async def _run(self) -> None:
         record = self.record
         self.client = client = await self.ctx.clients.get(record.server, on_retry=self._on_retry)
         if not record.camera_name:
             camera = await self.ctx.clients.camera(record.server, record.camera_id)
             self._update(camera_name=camera.name)
+        was = resumed_from(self.ctx.store.events(record.id)) if record.state is JobState.INTERRUPTED else None
+        if was is JobState.VERIFYING and await all_saved(record, self._event):
+            # The server may have released the export already: the files are all here, so end
+            # without it rather than export again.
+            await self._finish(client, ExportStatus(phase=ExportPhase.DONE, files_local=bool(record.files)))
+            return
         if record.handle is None:
+            if was is JobState.SUBMITTING:
+                # The server may have accepted the first request; that export is never fetched
+                # and the server cleans it up by itself (its id never reached the store).
+                self._event(
+                    "Resuming: the server's answer to the export request never arrived before "
+                    "vms_desk stopped; asking for the export again."
+                )
             await self._submit(client)
         elif record.handle.session_bound and record.state is JobState.INTERRUPTED:
             await self._restart(
@@ -215,11 +240,18 @@ class JobRun:
             server_path=status.server_path,
             actual=actual_span(status),
         )
+        # Files a run before this one (stopped or killed) saved under their final name already.
+        earlier = {f.name: f for f in record.files}
         taken: list[str] = list(RESERVED_NAMES)
         done_files: list[FileRecord] = []
         for remote in remote_files:
             name = unique_name(safe_name(remote.name), taken)
             taken.append(name)
+            if await kept_file(folder, earlier.get(name), self._event):
+                done_files.append(earlier[name])
+                self._update(files=tuple(done_files), bytes_done=sum(f.size for f in done_files))
+                continue
+            await note_partial(folder / name, self._event)
             before = sum(f.size for f in done_files)
 
             def progress(done: int, size: int | None, rate: float, before: int = before) -> None:
@@ -258,8 +290,8 @@ class JobRun:
         # Only now is every file safe on disk under its final name: release the server's copy.
         if status.files_local and record.files:
             try:
-                await asyncio.wait_for(client.finish(record.handle), CLEANUP_TIMEOUT)
-                self._event("The export was released on the server.")
+                released = await asyncio.wait_for(client.finish(record.handle), CLEANUP_TIMEOUT)
+                self._event(released)
             except (VmsDeskError, TimeoutError) as err:
                 log.warning("finish failed for job %s: %r", record.id, err)
                 self._event(

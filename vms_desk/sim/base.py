@@ -57,6 +57,9 @@ class SimState:
     requests: list[LoggedRequest] = field(default_factory=list)
     export_seconds: float = 3.0  # how long a server-side export takes
     workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="vms-desk-sim-")))
+    # Awaited with each logged request before it is answered: a test can act at an exact point of
+    # a client's conversation (e.g. fill a disk when the release call arrives).
+    on_request: Callable[[LoggedRequest], Awaitable[None]] | None = None
 
     def find(self, path_part: str, method: str | None = None) -> list[LoggedRequest]:
         """Logged requests whose path contains `path_part` (and method, if given)."""
@@ -86,11 +89,12 @@ class FaultMiddleware:
             body.extend(message.get("body", b""))
             more = message.get("more_body", False)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        self.state.requests.append(
-            LoggedRequest(
-                scope["method"], scope["path"], scope["query_string"].decode("latin-1"), headers, bytes(body)
-            )
+        logged = LoggedRequest(
+            scope["method"], scope["path"], scope["query_string"].decode("latin-1"), headers, bytes(body)
         )
+        self.state.requests.append(logged)
+        if self.state.on_request is not None:
+            await self.state.on_request(logged)
         replay = iter(messages)
 
         async def replay_receive() -> dict[str, Any]:
@@ -101,7 +105,7 @@ class FaultMiddleware:
 
         if self.state.faults.latency:
             await asyncio.sleep(self.state.faults.latency)
-        status = self.state.faults.take_failure(scope["path"])
+        status = self.state.faults.take_failure(scope["path"], scope["query_string"].decode("latin-1"))
         if status is not None:
             response = Response(f"simulated failure {status}", status_code=status, media_type="text/plain")
             await response(scope, replay_receive, send)
@@ -167,7 +171,7 @@ def file_response(
     state: SimState,
     ranges: bool = True,
 ) -> Response:
-    """Serve a file with Content-Length, optional Range (206) and the drop-connection fault."""
+    """Serve a file with Content-Length, optional Range (206), the drop-connection and throttle faults."""
     size = path.stat().st_size
     headers = {"Accept-Ranges": "bytes" if ranges else "none"}
     if filename:
@@ -189,7 +193,10 @@ def file_response(
             handle.seek(first)
             remaining = last - first + 1
             while remaining > 0:
-                chunk = handle.read(min(CHUNK, remaining))
+                # Read on every chunk, so a test may slow down or lift the throttle mid-transfer.
+                throttle = state.faults.throttle_bps
+                size = min(CHUNK, max(1024, throttle // 20)) if throttle > 0 else CHUNK
+                chunk = handle.read(min(size, remaining))
                 if not chunk:
                     break
                 if drop_after is not None and sent + len(chunk) > drop_after:
@@ -198,6 +205,8 @@ def file_response(
                 remaining -= len(chunk)
                 sent += len(chunk)
                 yield chunk
+                if throttle > 0:
+                    await asyncio.sleep(len(chunk) / throttle)
 
     return StreamingResponse(body(), status_code=status, headers=headers, media_type=media_type)
 

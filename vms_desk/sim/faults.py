@@ -1,4 +1,5 @@
-"""Fault switches shared by every simulator: latency, 5xx, dropped downloads, failing exports, expiry."""
+"""Fault switches shared by every simulator: latency, 5xx, dropped or slow downloads, failing exports,
+expiry."""
 
 from __future__ import annotations
 
@@ -15,10 +16,12 @@ class Faults:
     fail_next: int = 0  # the next N requests (other than /_sim) answer `fail_status`
     fail_status: int = 500
     fail_path: str = ""  # only requests whose path contains this fail ("" = any)
+    fail_query: str = ""  # ... and whose query string contains this ("" = any), e.g. "action=download"
     drop_after: int | None = None  # the next download(s) drop the connection after N body bytes
     drop_count: int = 1
     export_fails: int = 0  # the next N exports fail with the vendor's own error
     expire_sessions: bool = False  # invalidate every session/token now (cleared once applied)
+    throttle_bps: int = 0  # file downloads send at most this many bytes a second (0 = no limit)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -35,10 +38,14 @@ class Faults:
         """Every switch off."""
         self.update(**asdict(Faults()))
 
-    def take_failure(self, path: str) -> int | None:
+    def take_failure(self, path: str, query: str = "") -> int | None:
         """The status to fail this request with, consuming one `fail_next`, or None."""
         with self._lock:
-            if self.fail_next > 0 and (not self.fail_path or self.fail_path in path):
+            if (
+                self.fail_next > 0
+                and (not self.fail_path or self.fail_path in path)
+                and (not self.fail_query or self.fail_query in query)
+            ):
                 self.fail_next -= 1
                 return self.fail_status
             return None

@@ -57,10 +57,10 @@ class SpyClient:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
 
-    async def finish(self, handle: ExportHandle) -> None:
+    async def finish(self, handle: ExportHandle) -> str:
         files = [p for p in self.root.rglob("*") if p.is_file()]
         self.seen.append(([p for p in files if p.name.endswith(".part")], files))
-        await self.inner.finish(handle)
+        return await self.inner.finish(handle)
 
 
 def store_bytes(path: Path) -> bytes:
@@ -148,7 +148,7 @@ async def test_export_runs_every_state_and_releases_the_server_after_rename(
     assert progress[-1][1] == record.files[0].size
     assert any(p[4] == 1.0 for p in progress)
     events = [e.detail for e in engine.store.events(record.id)]
-    assert any("released on the server" in e for e in events)
+    assert "The export was deleted from the Axxon One server." in events
 
 
 @pytest.mark.asyncio
@@ -401,3 +401,17 @@ async def test_session_bound_export_lost_at_relogin_is_said_and_restarted(
     details = [e.detail for e in engine.store.events(record.id)]
     assert any("forgot the export" in d and "session" in d for d in details)
     assert sum(d.startswith("The server accepted the export") for d in details) == 2
+
+
+@pytest.mark.parametrize("vendor", [Vendor.AXXON_PSIM, Vendor.AXIS])
+def test_vendors_without_a_release_call_do_not_claim_one(vendor: Vendor) -> None:
+    """The evidence trail must not say an export was released where the vendor has no release call."""
+
+    async def said() -> str:
+        async with httpx.AsyncClient() as http:
+            client = create_client(ServerConfig(vendor=vendor, url="http://127.0.0.1:9"), "x", http)
+            return await client.finish(ExportHandle(export_ids=("1",)))
+
+    sentence = asyncio.run(said()).lower()
+    assert "no " in sentence
+    assert "deleted" not in sentence

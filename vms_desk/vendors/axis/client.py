@@ -253,9 +253,10 @@ class Client:
                 detail=f"{cgi}: Content-Type {kind}",
             )
 
-    async def finish(self, handle: ExportHandle) -> None:
+    async def finish(self, handle: ExportHandle) -> str:
         """Nothing to release: the device keeps no export job, only the recording (forget the password)."""
         self._forget(handle)
+        return "Nothing to release on the Axis device: it keeps no copy of an export, only the recording."
 
     async def cancel(self, handle: ExportHandle) -> None:
         """Nothing runs on the device between requests, so there is nothing to stop (forget the password)."""

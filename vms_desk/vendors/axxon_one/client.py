@@ -178,10 +178,11 @@ class Client:
                 ) from exc
             yield body
 
-    async def finish(self, handle: ExportHandle) -> None:
+    async def finish(self, handle: ExportHandle) -> str:
         """DELETE the export on the server (204, 200 and 404 all mean it is gone)."""
         for export_id in handle.export_ids:
             await self.call(DeleteExport(export_id))
+        return "The export was deleted from the Axxon One server."
 
     async def cancel(self, handle: ExportHandle) -> None:
         """DELETE stops a running export and removes its files."""

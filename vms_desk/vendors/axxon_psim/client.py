@@ -193,10 +193,10 @@ class Client:
         params = parse_qsl(parts.query, keep_blank_values=True)
         return self._session.stream(parts.path or "/", params, offset)
 
-    async def finish(self, handle: ExportHandle) -> None:
+    async def finish(self, handle: ExportHandle) -> str:
         """Nothing to release: PSIM's "Deleting archive" request is not public (VENDOR-NOTES §2.1)."""
         # The task and its temporary file stay on the server until PSIM cleans them up itself.
-        return
+        return "Axxon PSIM offers no call to delete an export; the server removes its copy by itself."
 
     async def cancel(self, handle: ExportHandle) -> None:
         """No documented way to stop a task: the server finishes it and keeps the file (see finish)."""

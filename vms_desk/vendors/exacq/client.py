@@ -282,13 +282,14 @@ class Client:
             session = await self._relogin(session)
         raise ProtocolError(f"{self._where} did not send the export file.")  # pragma: no cover
 
-    async def finish(self, handle: ExportHandle) -> None:
+    async def finish(self, handle: ExportHandle) -> str:
         """action=finish: free the export on the server (already gone is fine)."""
         for export_id in handle.export_ids:
             try:
                 await self.call(FinishExport(export_id))
             except ExportLost:
                 log.info("export %s was already gone from %s", export_id, self._where)
+        return "The export was finished (released) on the exacqVision server."
 
     async def cancel(self, handle: ExportHandle) -> None:
         """exacqVision has no separate cancel: finishing an export stops and frees it."""

@@ -43,7 +43,8 @@ def reply_error(reply: Reply) -> ServerError | None:  # noqa: PLR0911 - one bran
         )
     if reply.status in (408, 429) or reply.status >= 500:
         return ServerBusy(
-            f"{reply.where} had a problem (HTTP {reply.status}); vms_desk will retry, or try again later.",
+            f"{reply.where} had a problem (HTTP {reply.status}); it may be busy: try again later, and check "
+            "the server if it keeps happening.",
             status=reply.status,
             detail=_detail(reply),
         )

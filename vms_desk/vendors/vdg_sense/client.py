@@ -257,10 +257,10 @@ class Client:
             )
         return read_local(target, offset)
 
-    async def finish(self, handle: ExportHandle) -> None:
+    async def finish(self, handle: ExportHandle) -> str:
         """Nothing to release: the files ARE the result, on the server's own disk, and the status entry
         holds no resources (the documented DELETE removes only pending exports)."""
-        return
+        return "The exported files stay on the VDG Sense server, where they were asked to go."
 
     async def cancel(self, handle: ExportHandle) -> None:
         """DELETE exportVideo&exportid= — only after checking the id still names our export."""
