@@ -15,10 +15,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import keyring
 import pytest
 import qasync
-from keyring.backend import KeyringBackend
 from PySide6.QtCore import Qt, SignalInstance
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QComboBox, QPushButton
@@ -34,30 +32,9 @@ from vms_desk.ui.time_fields import to_qdatetime
 TIMEOUT = 30.0
 
 
-class _MemoryKeyring(KeyringBackend):
-    """In-memory keyring for this test (headless Linux has none)."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.items: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.items.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.items[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.items.pop((service, username), None)
-
-
 @pytest.fixture
-def qloop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
-    """A qasync loop on the test's QApplication, like the app's."""
-    previous = keyring.get_keyring()
-    keyring.set_keyring(_MemoryKeyring())
+def qloop(qapp: QApplication, memory_keyring: Any) -> Iterator[asyncio.AbstractEventLoop]:
+    """A qasync loop on the test's QApplication, like the app's (passwords in an in-memory keyring)."""
     loop = qasync.QEventLoop(qapp)
     asyncio.set_event_loop(loop)
     try:
@@ -65,7 +42,6 @@ def qloop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
     finally:
         loop.close()
         asyncio.set_event_loop(None)
-        keyring.set_keyring(previous)
         gc.collect()  # on this (GUI) thread, not in whichever worker thread would run it next
 
 

@@ -7,49 +7,15 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
-import keyring
 import pytest
 import pytest_asyncio
 import qasync
-from keyring.backend import KeyringBackend
 from PySide6.QtWidgets import QApplication
 
 
 def pytest_asyncio_loop_factories(config: Any, item: Any) -> dict[str, Any]:
     """Async UI tests run on a qasync loop, i.e. on the Qt event loop like the app."""
     return {"qasync": lambda: qasync.QEventLoop(QApplication.instance() or QApplication([]))}
-
-
-class MemoryKeyring(KeyringBackend):
-    """An in-memory keyring backend: behaves like the OS store, forgets everything after the test."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.items: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.items.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.items[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        from keyring.errors import PasswordDeleteError
-
-        if self.items.pop((service, username), None) is None:
-            raise PasswordDeleteError(username)
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    """Install an in-memory keyring for the test, restore the previous backend afterwards."""
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
 
 
 @pytest.fixture(autouse=True)
@@ -72,7 +38,7 @@ def _collect_garbage_on_the_gui_thread() -> Iterator[None]:
 
 
 @pytest_asyncio.fixture
-async def gui(home: Path, http: Any, memory_keyring: MemoryKeyring, qtbot: Any) -> AsyncIterator[Any]:
+async def gui(home: Path, http: Any, memory_keyring: Any, qtbot: Any) -> AsyncIterator[Any]:
     """The app's composition on this test's VMS_DESK_HOME, started (state restored) but not shown."""
     from vms_desk.app import compose
 

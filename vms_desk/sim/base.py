@@ -266,6 +266,8 @@ class SimServer:
 
     def stop(self) -> None:
         """Stop serving and wait for the thread."""
+        # Do not wait for open responses: an endless or stalled body (a fault under test) never ends.
+        self._server.force_exit = True
         self._server.should_exit = True
         if self._thread is not None:
             self._thread.join(timeout=10)

@@ -6,6 +6,7 @@ no reply is read into memory beyond a sane limit.
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -30,6 +31,8 @@ QueryParams = Mapping[str, str] | Sequence[tuple[str, str]] | None
 
 # Control replies (JSON, XML, text) are small; anything larger is a broken or hostile server.
 MAX_REPLY_BYTES = 8 * 1024 * 1024
+# A control reply that trickles in forever (a byte a second never trips the read timeout) must end.
+MAX_REPLY_SECONDS = 120.0
 
 
 def _query(params: QueryParams) -> httpx.QueryParams:
@@ -183,8 +186,9 @@ class Funnel:
         auth: httpx.Auth | None = None,
         check: bool = True,
         max_bytes: int = MAX_REPLY_BYTES,
+        max_seconds: float = MAX_REPLY_SECONDS,
     ) -> httpx.Response:
-        """Send a request and read its (bounded) body; with `check`, non-2xx raises."""
+        """Send a request and read its body, bounded in size and time; with `check`, non-2xx raises."""
         request = self.http.build_request(
             method,
             self.url(path),
@@ -194,6 +198,20 @@ class Funnel:
             content=content,
             data=data,
         )
+        try:
+            async with asyncio.timeout(max_seconds):
+                response = await self._read(request, auth, max_bytes)
+        except TimeoutError as exc:
+            raise ServerBusy(
+                f"{self.label} took more than {max_seconds:g} s to answer; it may be overloaded. "
+                "Try again later.",
+                detail=f"{method} {request.url.path}: no complete reply after {max_seconds} s",
+            ) from exc
+        if check and (error := status_error(response, self.label)) is not None:
+            raise error
+        return response
+
+    async def _read(self, request: httpx.Request, auth: httpx.Auth | None, max_bytes: int) -> httpx.Response:
         try:
             response = await self.http.send(request, auth=auth or httpx.USE_CLIENT_DEFAULT, stream=True)
         except httpx.HTTPError as exc:
@@ -206,15 +224,13 @@ class Funnel:
                     raise ProtocolError(
                         f"{self.label} sent a reply larger than {max_bytes // (1024 * 1024)} MiB; "
                         "it was cut off.",
-                        detail=f"{method} {request.url.path}: reply over {max_bytes} bytes",
+                        detail=f"{request.method} {request.url.path}: reply over {max_bytes} bytes",
                     )
         except httpx.HTTPError as exc:
             raise _transport_error(exc, str(request.url)) from exc
         finally:
             await response.aclose()
         response._content = bytes(body)
-        if check and (error := status_error(response, self.label)) is not None:
-            raise error
         return response
 
     @asynccontextmanager
