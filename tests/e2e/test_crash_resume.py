@@ -22,6 +22,7 @@ from crash_helpers import Job, Run, look, part_bytes, served_files, sha256
 
 from vms_desk.core.models import Vendor
 from vms_desk.jobs.download import BATCH_BYTES
+from vms_desk.jobs.durable import DURABLE_SECONDS, Record, read_record, write_record
 from vms_desk.jobs.records import JobEvent
 from vms_desk.jobs.store import JobStore
 from vms_desk.sim.registry import RunningSim
@@ -253,3 +254,53 @@ def test_a_part_is_never_promoted_when_the_server_lost_the_export(
 
 def _events(home: Path, job_id: str) -> list[JobEvent]:
     return JobStore(home / "jobs.sqlite3").events(job_id)
+
+
+def test_after_a_power_cut_the_resume_keeps_only_what_reached_the_disk(
+    sim_factory: Callable[..., RunningSim], cli_home: Path, tmp_path: Path
+) -> None:
+    """A kill leaves the OS's cache intact; a power cut does not. Here the kill is followed by what a
+    power cut does to the `.part`: the bytes after its last flush come back as zeros (the size even
+    grew), and the OS booted again. The resume must keep only the flushed bytes."""
+    vendor = Vendor.AXXON_ONE
+    sim = sim_factory(vendor, export_seconds=0.3)
+    out = tmp_path / "evidence"
+    # ~1.8 MB at this rate takes ~5.6 s: the part is flushed (every DURABLE_SECONDS) long before the end.
+    assert DURABLE_SECONDS <= 2.5
+    sim.state.faults.update(throttle_bps=THROTTLE // 2)
+    camera = first_camera(cli_home, vendor, sim.url)
+
+    def flushed(job: Job) -> bool:
+        parts = list(job.evidence_dir.glob("*.part")) if job.evidence_dir else []
+        record = read_record(parts[0]) if parts else None
+        return job.state == "downloading" and record is not None and record.size > 0
+
+    with served_files(sim.state.workdir, tmp_path / "served") as served:
+        run = Run(
+            cli_home, "export", *server_args(vendor, sim.url), "--camera", camera,
+            *span_args(SPAN_SECONDS), "--format", "mp4", "--out", str(out), "--json",
+        )  # fmt: skip
+        job = run.wait_for(cli_home, flushed, "a .part flushed to the disk", timeout=20)
+        run.kill()
+        [part] = list(out.rglob("*.part"))
+        record = read_record(part)
+        assert record is not None
+        with part.open("r+b") as handle:  # the power cut: what was not flushed is lost, the size is not
+            handle.seek(record.size)
+            handle.write(bytes(part.stat().st_size - record.size + 100_000))
+        write_record(part, Record(record.size, record.sha256, "linux:the-boot-before-the-power-cut"))
+
+        sim.state.faults.update(throttle_bps=0)
+        logged = len(sim.state.requests)
+        [result] = Run(cli_home, "resume", "--password-env", "PW", "--json").finish()
+
+    assert result["state"] == "done", result
+    [entry] = result["files"]
+    assert sha256(Path(entry["path"])) == entry["sha256"]
+    assert entry["sha256"] in {sha256(p) for p in served.rglob("*") if p.is_file()}
+    assert f"bytes={record.size}-" in {r.headers.get("range") for r in sim.state.requests[logged:]}
+    details = " | ".join(e.detail for e in _events(cli_home, job.id))
+    assert "The computer restarted since the partial file was written" in details
+    assert f"Resuming {Path(entry['path']).name} from byte {record.size}" in details
+    assert not [p for p in out.rglob("*") if p.name.endswith((".part", ".durable", ".tmp"))]
+    assert cli(cli_home, "verify", str(out)).returncode == 0

@@ -5,8 +5,9 @@ own, so the event loop never blocks and memory stays bounded whatever the file s
 be read straight from its socket (plain HTTP with a Content-Length, see vendors._bulk) is read by a
 third thread into those buffers; any other body is copied in by the event loop as it arrives. A dropped
 connection resumes with Range from the bytes on disk when the server honours it, else starts again
-from zero. A file is renamed to its final name only when its size is known to be complete and it has
-been flushed to the disk.
+from zero. A part left by an earlier run is resumed from what jobs.durable trusts of it (after a power
+cut, only the bytes known to have reached the disk). A file is renamed to its final name only when its
+size is known to be complete and it has been flushed to the disk.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import sys
 import threading
 import time
 from collections import deque
@@ -26,6 +28,7 @@ from typing import Protocol
 from vms_desk.core.errors import ConnectionFailed, IntegrityError, ProtocolError, VmsDeskError
 from vms_desk.core.protocol import Download, ExportHandle, RemoteFile, VendorClient
 from vms_desk.jobs.backoff import RetryHook, RetryPolicy
+from vms_desk.jobs.durable import remove_record
 from vms_desk.jobs.sink import BUFFER_BYTES, Buffer, Sink, storage_error
 
 log = logging.getLogger(__name__)
@@ -41,6 +44,7 @@ PART_SUFFIX = ".part"
 
 # (bytes on disk, total bytes if known, bytes per second)
 ProgressCallback = Callable[[int, int | None, float], None]
+EventCallback = Callable[[str], None]  # a sentence for the job's history
 
 
 class _DirectBody(Protocol):
@@ -107,16 +111,26 @@ async def download_file(
     policy: RetryPolicy | None = None,
     on_progress: ProgressCallback | None = None,
     on_retry: RetryHook | None = None,
+    on_event: EventCallback | None = None,
 ) -> DownloadResult:
     """Stream `remote` to `target` (via `target.part`), resuming dropped transfers; returns size + SHA-256.
 
-    A `.part` already on disk (an interrupted run) is resumed. On failure the `.part` stays for the
-    caller to resume or delete; the final name only ever holds a complete file.
+    A `.part` already on disk (an interrupted run) is resumed from what can be trusted of it, and
+    `on_event` is told from where (and why bytes on disk were dropped). On failure the `.part` stays
+    for the caller to resume or delete; the final name only ever holds a complete file.
     """
     policy = policy or RetryPolicy()
     part = part_path(target)
     sink = Sink(part)
-    await sink.open(keep=True)
+    dropped = await sink.open(keep=True)
+    if on_event is not None:
+        if dropped:
+            on_event(f"{target.name}: {dropped}")
+        if sink.size:
+            on_event(
+                f"Resuming {target.name} from byte {sink.size}: the part already on disk was hashed "
+                "again and the rest is asked for with Range."
+            )
     meter = _Meter(on_progress, sink.size)
     failures, resumes = 0, 0
     best = sink.size  # the most bytes ever on disk: progress means beating it
@@ -160,8 +174,26 @@ async def download_file(
         os.replace(part, target)
     except OSError as exc:
         raise storage_error(target, exc) from exc
+    await asyncio.to_thread(_settle_names, part, target.parent)
     meter.update(size, total, force=True)
     return DownloadResult(path=target, size=size, sha256=digest, resumes=resumes)
+
+
+def _settle_names(part: Path, folder: Path) -> None:
+    """After the rename: flush the folder's entries to the disk, then delete the part's record (a
+    crash in between leaves the record beside the file, never a part without one).
+
+    The flush is best effort: some file systems refuse to flush a folder, and a rename lost in a
+    crash is found by the verification of the saved files, which then downloads the file again.
+    """
+    if sys.platform != "win32":  # NTFS journals the rename itself; a folder cannot be opened to flush
+        with contextlib.suppress(OSError):
+            fd = os.open(folder, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+    remove_record(part)
 
 
 async def _transfer(

@@ -25,6 +25,7 @@ from vms_desk.evidence.manifest import (
 )
 from vms_desk.jobs.credentials import looks_secret
 from vms_desk.jobs.download import PART_SUFFIX
+from vms_desk.jobs.durable import LEFTOVER_SUFFIXES
 from vms_desk.jobs.records import FileRecord, JobEvent, JobRecord
 
 
@@ -104,7 +105,8 @@ def remove_job_files(folder: Path, names: list[str], *, keep_folder: bool) -> No
     if not folder.is_dir():
         return
     for path in folder.iterdir():
-        if path.name.endswith(PART_SUFFIX) or path.name in names or path.name.startswith(".manifest-"):
+        partial = path.name.endswith((PART_SUFFIX, *LEFTOVER_SUFFIXES))
+        if partial or path.name in names or path.name.startswith(".manifest-"):
             with contextlib.suppress(OSError):
                 path.unlink()
     if not keep_folder:

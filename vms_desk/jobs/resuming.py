@@ -2,7 +2,8 @@
 
 The runner resumes from what the store and the evidence folder hold: files already under their final
 name are kept when they still match their recorded size and SHA-256; a `.part` is handed to the
-downloader, which re-hashes it and asks the server for the rest with Range.
+downloader, which keeps what jobs.durable trusts of it, re-hashes that and asks the server for the rest
+with Range (and says so in the job's events).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from vms_desk.core.errors import AuthFailed, IntegrityError, VmsDeskError
 from vms_desk.core.jobstate import JobState
 from vms_desk.jobs.download import part_path
+from vms_desk.jobs.durable import remove_record
 from vms_desk.jobs.finalize import verify_files
 from vms_desk.jobs.records import FileRecord, JobEvent, JobRecord
 
@@ -59,22 +61,6 @@ async def kept_file(folder: Path, entry: FileRecord | None, say: Say) -> bool:
         say(f"{entry.name} is downloaded again: {err}")
         return False
     say(f"Kept {entry.name}: saved and verified before vms_desk stopped.")
+    # A crash right after the rename can leave the part's record behind.
+    await asyncio.to_thread(remove_record, part_path(folder / entry.name))
     return True
-
-
-async def note_partial(target: Path, say: Say) -> None:
-    """Say so when a download resumes from the `.part` an earlier run left (a server without Range
-    sends the whole file again, and the part is started over)."""
-    size = await asyncio.to_thread(_file_size, part_path(target))
-    if size:
-        say(
-            f"Resuming {target.name} from byte {size}: the part already on disk is hashed again and "
-            "the rest is asked for with Range."
-        )
-
-
-def _file_size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0

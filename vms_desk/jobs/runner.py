@@ -32,7 +32,7 @@ from vms_desk.jobs.context import RunContext
 from vms_desk.jobs.download import download_file
 from vms_desk.jobs.finalize import export_failure, remove_job_files, verify_files, write_job_manifest
 from vms_desk.jobs.records import FileRecord, JobRecord
-from vms_desk.jobs.resuming import all_saved, kept_file, note_partial, resumed_from, waits_for_server
+from vms_desk.jobs.resuming import all_saved, kept_file, resumed_from, waits_for_server
 from vms_desk.jobs.spans import actual_span
 
 log = logging.getLogger(__name__)
@@ -251,7 +251,6 @@ class JobRun:
                 done_files.append(earlier[name])
                 self._update(files=tuple(done_files), bytes_done=sum(f.size for f in done_files))
                 continue
-            await note_partial(folder / name, self._event)
             before = sum(f.size for f in done_files)
 
             def progress(done: int, size: int | None, rate: float, before: int = before) -> None:
@@ -267,6 +266,7 @@ class JobRun:
                 policy=self.ctx.retry,
                 on_progress=progress,
                 on_retry=self._on_retry,
+                on_event=self._event,  # from where a `.part` an earlier run left is resumed, and why
             )
             done_files.append(FileRecord(name=name, size=result.size, sha256=result.sha256))
             saved = sum(f.size for f in done_files)

@@ -5,40 +5,33 @@ submits it; one thread hashes it while another writes it, then it is free again.
 and writing release the GIL for the whole buffer, so the two run beside the network and each other,
 and memory stays at BUFFERS x BUFFER_BYTES whatever the file size.
 
-Where the OS has O_DIRECT (Linux), the aligned bulk of each buffer is written with it: the bytes go
-from the buffer to the disk without a copy into the page cache, which the fsync before the rename
-would have to flush anyway. On the 2-core VM of the benchmark that copy cost 0.5-2.5 s of CPU per GiB
-(guest pages touched for the first time). The verification that follows reads large files back with
-O_DIRECT too (evidence.hashing), so it checks what the disk holds and neither step pays for a page
-cache fill. Unaligned edges (the end of the file, a resume from an odd size) go through the page
-cache; file systems that refuse O_DIRECT, and other OSes, get ordinary writes with early writeback,
-so that the final fsync finds little left to do.
+Buffers are filled so that memory and file agree modulo ALIGN, as O_DIRECT writes need (jobs.partfile).
+
+Every DURABLE_BYTES or DURABLE_SECONDS one buffer is a checkpoint: once it is written, a third thread
+flushes the part to the disk (fdatasync) and, once it is hashed too, the part's `.durable` record says
+how many bytes that flush covered and their SHA-256 (jobs.durable), so a resume after a power cut
+keeps only bytes that were on the disk. A part kept on opening is cut to what its record allows,
+re-hashed, flushed and recorded before anything is appended to it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import errno
 import hashlib
 import mmap
 import os
 import queue
-import sys
 import threading
 from pathlib import Path
 
 from vms_desk.core.errors import Cancelled, StorageError
+from vms_desk.jobs.durable import Checkpoint, Flusher, Record, current_boot, trusted, write_record
+from vms_desk.jobs.partfile import ALIGN, PartFile
 
 BUFFER_BYTES = 8 * 1024 * 1024
 BUFFERS = 4  # at most 32 MiB in flight
-ALIGN = 4096  # O_DIRECT wants offsets, lengths and addresses in multiples of the block size
-WRITEBACK_BYTES = 64 * 1024 * 1024  # ordinary writes: start writing back every this many bytes
 POLL_SECONDS = 0.25  # how soon a producer thread waiting for a buffer notices a stop
-# Ordinary writes go in small slices (curl writes 4-16 KiB at a time): on the benchmark VM, 8 MiB write()
-# calls cost 1-3 s of CPU per GiB in the kernel against 0.4-1.2 s for 64 KiB ones.
-PLAIN_SLICE = 64 * 1024
-DIRECT_IO = sys.platform.startswith("linux") and hasattr(os, "O_DIRECT")
 
 
 def storage_error(path: Path, exc: OSError) -> StorageError:
@@ -58,82 +51,7 @@ class Buffer:
         self.memory = mmap.mmap(-1, BUFFER_BYTES)  # anonymous: page-aligned, as O_DIRECT needs
         self.start = self.end = self.offset = 0
         self.stages = 0  # how many of the hash and write stages have still to see it
-
-
-class _PartFile:
-    """Positional writes to the part file, the aligned middle of each through O_DIRECT if possible."""
-
-    def __init__(self, path: Path, *, append: bool) -> None:
-        flags = os.O_WRONLY | os.O_CREAT | getattr(os, "O_BINARY", 0) | (0 if append else os.O_TRUNC)
-        self.fd = os.open(path, flags, 0o666)
-        self.position = os.lseek(self.fd, 0, os.SEEK_END)
-        self.direct: int | None = None
-        if DIRECT_IO and sys.platform != "win32":
-            try:
-                self.direct = os.open(path, os.O_WRONLY | os.O_DIRECT)
-            except OSError:  # the file system has no O_DIRECT (tmpfs on older kernels, some mounts)
-                self.direct = None
-        self.written_back = self.position
-
-    def write(self, data: memoryview, offset: int) -> None:
-        """Write `data` at `offset` (the end of what is written so far)."""
-        # Buffers are filled so that memory and file agree modulo ALIGN: the aligned middle of any
-        # buffer sits at an aligned address and an aligned file offset.
-        if self.direct is None:
-            self._plain(data, offset)
-            self._write_back(offset + len(data))
-            return
-        head = min(len(data), -offset % ALIGN)
-        middle = head + (len(data) - head) // ALIGN * ALIGN
-        self._plain(data[:head], offset)
-        if middle > head:
-            self._direct(data[head:middle], offset + head)
-        self._plain(data[middle:], offset + middle)
-
-    def _plain(self, data: memoryview, offset: int) -> None:
-        if self.position != offset:
-            os.lseek(self.fd, offset, os.SEEK_SET)
-        while data:
-            count = os.write(self.fd, data[:PLAIN_SLICE])
-            data = data[count:]
-            offset += count
-        self.position = offset
-
-    def _direct(self, data: memoryview, offset: int) -> None:
-        if sys.platform == "win32":  # only reached with O_DIRECT (Linux); this tells mypy
-            raise AssertionError("O_DIRECT write on Windows")
-        assert self.direct is not None
-        done = 0
-        try:
-            while done < len(data):
-                done += os.pwrite(self.direct, data[done:], offset + done)
-        except OSError as exc:
-            if exc.errno != errno.EINVAL:
-                raise
-            # This file system takes no O_DIRECT after all: ordinary writes from here on.
-            os.close(self.direct)
-            self.direct = None
-        if done < len(data):
-            self._plain(data[done:], offset + done)
-
-    def _write_back(self, end: int) -> None:
-        # Ask the kernel to start writing back what lies a window behind, so that the fsync before
-        # the rename waits for one window, not the whole file. (Advice only: errors do not matter.)
-        if sys.platform == "win32" or end - self.written_back < 2 * WRITEBACK_BYTES:
-            return
-        with contextlib.suppress(OSError):
-            os.posix_fadvise(self.fd, self.written_back, WRITEBACK_BYTES, os.POSIX_FADV_DONTNEED)
-        self.written_back += WRITEBACK_BYTES
-
-    def close(self, *, sync: bool) -> None:
-        """Close both descriptors; with `sync`, flush the file to the disk first."""
-        try:
-            if sync:
-                os.fsync(self.fd)
-        finally:
-            if self.direct is not None:
-                os.close(self.direct)
-            os.close(self.fd)
+        self.checkpoint: Checkpoint | None = None  # flush the part once this buffer is written
 
 
 class Sink:
@@ -153,23 +71,26 @@ class Sink:
         self._lock = threading.Lock()
         self._in_flight = 0
         self._failure: BaseException | None = None
-        self._file: _PartFile | None = None
+        self._file: PartFile | None = None
         self._stages: list[tuple[threading.Thread, queue.SimpleQueue[Buffer | None]]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._freed = asyncio.Event()
+        self._boot = current_boot()
+        self._flusher: Flusher | None = None
 
-    async def open(self, keep: bool) -> None:
-        """Open the part file; with `keep`, hash what is already there and append after it."""
+    async def open(self, keep: bool) -> str:
+        """Open the part file; with `keep`, keep what is trusted of what is there (jobs.durable), hash
+        it and append after it. Returns why bytes on disk were dropped ('' when none were)."""
         await self.close()
         self.hasher, self.size, self._failure = hashlib.sha256(), 0, None
         self._loop = asyncio.get_running_loop()
         try:
-            if keep and self.part.exists():
-                self.size = await asyncio.to_thread(self._rehash)
-            self._file = await asyncio.to_thread(_PartFile, self.part, append=keep)
+            dropped, part_file = await asyncio.to_thread(self._prepare, keep)
         except OSError as exc:
             raise storage_error(self.part, exc) from exc
-        if (position := self._file.position) != self.size:  # the part changed while it was hashed
+        self._file = part_file
+        self._flusher = Flusher(self.part, part_file.sync_data, self._boot, self.size)
+        if (position := part_file.position) != self.size:  # the part changed while it was hashed
             await self.close()
             raise StorageError(
                 f"The partial file {self.part.name} changed while it was being resumed; try again.",
@@ -180,18 +101,55 @@ class Sink:
             thread = threading.Thread(target=work, args=(jobs,), name=f"vms_desk-{name}", daemon=True)
             thread.start()
             self._stages.append((thread, jobs))
+        return dropped
 
-    def _rehash(self) -> int:
-        size = 0
+    def _prepare(self, keep: bool) -> tuple[str, PartFile]:
+        """(worker thread) Cut the part to what is trusted and hash it; then open it with a true record."""
+        trust = trusted(self.part, self._boot) if keep else None
+        dropped = trust.why if trust else ""
+        if trust is not None and trust.keep:
+            if self.part.stat().st_size > trust.keep:
+                os.truncate(self.part, trust.keep)
+            if not self._rehash(trust.check):
+                dropped = (
+                    "The partial file no longer holds the bytes recorded as written (the disk lost or "
+                    "changed data it had confirmed): it is downloaded again."
+                )
+                self.hasher, self.size = hashlib.sha256(), 0
+        if not self.size:
+            # Recorded before the part is emptied, so that no record ever counts bytes it lacks.
+            write_record(self.part, Record(0, self.hasher.hexdigest(), self._boot))
+            return dropped, PartFile(self.part, append=False)
+        part_file = PartFile(self.part, append=True)
+        try:
+            part_file.sync_data()  # the kept bytes may be in the OS's cache only (a killed run's last)
+            write_record(self.part, Record(self.size, self.hasher.hexdigest(), self._boot))
+        except BaseException:
+            part_file.close(sync=False)
+            raise
+        return dropped, part_file
+
+    def _rehash(self, check: Record | None) -> bool:
+        """Hash the part into `hasher`/`size`; False when its first `check.size` bytes do not have the
+        recorded SHA-256 (then what was hashed is of no use)."""
+        verified = check is None
         with self.part.open("rb") as handle:
-            while block := handle.read(BUFFER_BYTES):
+            while True:
+                if check is not None and not verified and self.size == check.size:
+                    if self.hasher.hexdigest() != check.sha256:
+                        return False
+                    verified = True
+                left = BUFFER_BYTES if check is None or verified else check.size - self.size
+                if not (block := handle.read(min(BUFFER_BYTES, left))):
+                    return verified
                 self.hasher.update(block)
-                size += len(block)
-        return size
+                self.size += len(block)
 
     def _hash(self, jobs: queue.SimpleQueue[Buffer | None]) -> None:
         while (buffer := jobs.get()) is not None:
             self.hasher.update(memoryview(buffer.memory)[buffer.start : buffer.end])
+            if buffer.checkpoint is not None and self._flusher is not None:
+                self._flusher.hashed(buffer.checkpoint, self.hasher.hexdigest())
             self._release(buffer)
 
     def _write(self, jobs: queue.SimpleQueue[Buffer | None]) -> None:
@@ -199,6 +157,8 @@ class Sink:
             if self._failure is None and self._file is not None:
                 try:
                     self._file.write(memoryview(buffer.memory)[buffer.start : buffer.end], buffer.offset)
+                    if buffer.checkpoint is not None and self._flusher is not None:
+                        self._flusher.written(buffer.checkpoint)
                 except BaseException as exc:  # kept for the producer: this thread must go on freeing
                     self._failure = exc
             self._release(buffer)
@@ -218,7 +178,7 @@ class Sink:
                 self._loop.call_soon_threadsafe(self._freed.set)
 
     def _check(self) -> None:
-        failure = self._failure
+        failure = self._failure or (self._flusher.failure if self._flusher is not None else None)
         if failure is None:
             return
         if isinstance(failure, OSError):
@@ -226,7 +186,7 @@ class Sink:
         raise failure
 
     def _ready(self, buffer: Buffer) -> Buffer:
-        # Start where the next byte's file offset falls within a block (see _PartFile.write).
+        # Start where the next byte's file offset falls within a block (see PartFile.write).
         buffer.start = buffer.end = self.size % ALIGN
         return buffer
 
@@ -262,6 +222,7 @@ class Sink:
             buffer.stages = len(self._stages)
             self._in_flight += 1
         self.size += end - buffer.start
+        buffer.checkpoint = self._flusher.due(self.size) if self._flusher is not None else None
         for _, jobs in self._stages:
             jobs.put(buffer)
 
@@ -288,6 +249,10 @@ class Sink:
             for thread, jobs in stages:
                 jobs.put(None)
                 await asyncio.to_thread(thread.join)
+            flusher, self._flusher = self._flusher, None
+            if flusher is not None:
+                await asyncio.to_thread(flusher.close)  # before the file it flushes is closed
+                self._failure = self._failure or flusher.failure
             part_file, self._file = self._file, None
             if part_file is not None:
                 try:

@@ -18,6 +18,7 @@ from vms_desk.core.errors import ConnectionFailed, IntegrityError
 from vms_desk.core.protocol import ExportHandle, RemoteFile
 from vms_desk.jobs.backoff import RetryPolicy
 from vms_desk.jobs.download import download_file, part_path
+from vms_desk.jobs.durable import Record, current_boot, record_path, write_record
 from vms_desk.sim.base import SimServer, SimState
 
 SIZE = 3_000_000
@@ -85,16 +86,86 @@ async def test_server_ignoring_range_restarts_from_zero(
     assert len(state.find("/norange/")) == 2
 
 
+def leave_part(target: Path, content: bytes, durable: int, *, boot: str | None = None) -> None:
+    """A `.part` as an interrupted run leaves it: `content`, of which the first `durable` bytes were
+    flushed and recorded, in boot `boot` (this one unless said)."""
+    part_path(target).write_bytes(content)
+    digest = hashlib.sha256(content[:durable]).hexdigest()
+    write_record(part_path(target), Record(durable, digest, current_boot() if boot is None else boot))
+
+
+def ranges(state: SimState) -> list[str | None]:
+    return [r.headers.get("range") for r in state.find("/files/")]
+
+
 @pytest.mark.asyncio
-async def test_part_from_an_interrupted_run_is_resumed(
+async def test_part_from_a_killed_run_is_resumed_whole(
     served, http: httpx.AsyncClient, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
     server, state, data = served
     target = tmp_path / "clip.mkv"
-    part_path(target).write_bytes(data[:400_000])
-    result = await fetch(http, server, "/files/clip.mkv", target)
+    # Killed in this boot: the OS still holds the bytes written after the last flush; they are kept.
+    leave_part(target, data[:400_000], 100_000)
+    events: list[str] = []
+    result = await fetch(http, server, "/files/clip.mkv", target, on_event=events.append)
     assert result.sha256 == hashlib.sha256(data).hexdigest()  # the bytes on disk were hashed too
-    assert [r.headers.get("range") for r in state.find("/files/")] == ["bytes=400000-"]
+    assert ranges(state) == ["bytes=400000-"]
+    assert events == [
+        "Resuming clip.mkv from byte 400000: the part already on disk was hashed again and the rest is "
+        "asked for with Range."
+    ]
+    assert not record_path(part_path(target)).exists()  # gone with the part
+
+
+POWER_CUT = "linux:an-earlier-boot"  # a record written before the OS restarted
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("tail", ["zeros", "stale"])
+async def test_after_a_power_cut_only_the_flushed_bytes_are_kept(
+    tail: str, served, http: httpx.AsyncClient, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    server, state, data = served
+    target = tmp_path / "clip.mkv"
+    durable = 1_000_000
+    # The size survived the power cut, the bytes after the last flush did not.
+    lost = bytes(700_000) if tail == "zeros" else os.urandom(700_000)
+    leave_part(target, data[:durable] + lost, durable, boot=POWER_CUT)
+    events: list[str] = []
+    result = await fetch(http, server, "/files/clip.mkv", target, on_event=events.append)
+    assert ranges(state) == [f"bytes={durable}-"]
+    assert result.sha256 == hashlib.sha256(data).hexdigest()
+    assert target.read_bytes() == data
+    assert "The computer restarted" in events[0]
+    assert "only its first 1000000 bytes" in events[0]
+    assert events[1].startswith("Resuming clip.mkv from byte 1000000:")
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("case", ["no record", "record longer than the part", "prefix changed"])
+async def test_a_part_that_cannot_be_trusted_is_downloaded_again(
+    case: str, served, http: httpx.AsyncClient, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    server, state, data = served
+    target = tmp_path / "clip.mkv"
+    part = part_path(target)
+    if case == "no record":  # e.g. a part from an older vms_desk, or its record lost in the crash
+        part.write_bytes(data[:400_000])
+    elif case == "record longer than the part":
+        part.write_bytes(data[:400_000])
+        write_record(part, Record(900_000, hashlib.sha256(data[:900_000]).hexdigest(), POWER_CUT))
+    else:  # the disk confirmed a flush it did not do: the recorded bytes read back differently
+        leave_part(target, data[:400_000], 400_000, boot=POWER_CUT)
+        with part.open("r+b") as handle:
+            handle.seek(123_456)
+            handle.write(b"\0" * 4096)
+    events: list[str] = []
+    result = await fetch(http, server, "/files/clip.mkv", target, on_event=events.append)
+    assert ranges(state) == [None]
+    assert result.sha256 == hashlib.sha256(data).hexdigest()
+    assert target.read_bytes() == data
+    assert len(events) == 1
+    assert "downloaded again" in events[0]
 
 
 @pytest.mark.asyncio
