@@ -3,8 +3,9 @@
 A 1 GiB file is served over loopback by a separate server process (the simulators' Range-aware
 `file_response` in a tiny Starlette app), so both clients face the same server and neither shares
 its interpreter. Rounds alternate downloader / curl; the figures are medians. The downloader's time
-is the product's whole `download_file`: request, SHA-256, writes, and the fsync that makes the file
-durable before it is renamed (curl -o leaves its bytes in the page cache). Each round also reports
+is the product's whole `download_file`: request, SHA-256, writes, the periodic flushes with their
+`.durable` records, and the fsync that makes the file durable before it is renamed (curl -o leaves
+its bytes in the page cache). Each round also reports
 the CPU time per GiB of the client and of the server process (Linux: /proc), to show where the time
 goes on a small machine. The last line is exactly: ``download: R x curl, peak RSS +N MiB`` where R is
 the downloader's throughput over curl's and N the growth of this process's peak RSS while downloading.
