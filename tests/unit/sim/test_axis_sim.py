@@ -40,9 +40,7 @@ def shared_sim(module_sims: Callable[..., RunningSim]) -> RunningSim:
 @pytest.fixture
 def sim(shared_sim: RunningSim) -> Iterator[RunningSim]:
     """The shared simulator with every fault switched off before and after the test."""
-    shared_sim.state.faults.reset()
-    shared_sim.state.requests.clear()
-    yield shared_sim
+    yield shared_sim.reset()
     shared_sim.state.faults.reset()
 
 

@@ -28,9 +28,7 @@ def shared(module_sims: Callable[..., RunningSim]) -> RunningSim:
 
 @pytest.fixture
 def psim(shared: RunningSim) -> Iterator[RunningSim]:
-    shared.state.faults.reset()
-    shared.state.requests.clear()
-    yield shared
+    yield shared.reset()
     shared.state.faults.reset()
 
 

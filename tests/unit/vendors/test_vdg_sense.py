@@ -50,9 +50,7 @@ def shared(module_sims: Callable[..., RunningSim]) -> RunningSim:
 
 @pytest.fixture
 def vdg(shared: RunningSim) -> Iterator[RunningSim]:
-    shared.state.faults.reset()
-    shared.state.requests.clear()
-    yield shared
+    yield shared.reset()
     shared.state.faults.reset()
 
 

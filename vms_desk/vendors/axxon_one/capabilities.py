@@ -19,6 +19,20 @@ FORMATS = (
 )
 
 
+def _compression(name: str, label: str) -> OptionSpec:
+    """vc/ac: a compression level for video formats, 0 (best) to 6 (worst)."""
+    return OptionSpec(
+        name=name,
+        kind=OptionKind.INT,
+        label=label,
+        formats=VIDEO,
+        minimum=0,
+        maximum=6,
+        default=0,
+        help="0 is the best quality, 6 the worst.",
+    )
+
+
 def _place(name: str, label: str) -> OptionSpec:
     return OptionSpec(
         name=name,
@@ -71,26 +85,8 @@ OPTIONS = (
         default=0,
         help="0 makes one file; otherwise the export is split into several files.",
     ),
-    OptionSpec(
-        name="vc",
-        kind=OptionKind.INT,
-        label="Video compression",
-        formats=VIDEO,
-        minimum=0,
-        maximum=6,
-        default=0,
-        help="0 is the best quality, 6 the worst.",
-    ),
-    OptionSpec(
-        name="ac",
-        kind=OptionKind.INT,
-        label="Audio compression",
-        formats=VIDEO,
-        minimum=0,
-        maximum=6,
-        default=0,
-        help="0 is the best quality, 6 the worst.",
-    ),
+    _compression("vc", "Video compression"),
+    _compression("ac", "Audio compression"),
     OptionSpec(
         name="freq",
         kind=OptionKind.INT,
