@@ -5,7 +5,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-system-deps.sh
-PY=${PYTHON:-python3}
+PY=$(bash scripts/pick-python.sh) || exit 1
+# A .venv made by an older interpreter (before 3.12 was required) is rebuilt.
+if [ -x .venv/bin/python ] && ! .venv/bin/python -c 'import sys; sys.exit(sys.version_info < (3, 12))'; then
+  echo "setup: .venv uses Python < 3.12; rebuilding it with $PY"
+  rm -rf .venv
+fi
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi

@@ -24,7 +24,6 @@ from typing import Any
 
 from vms_desk import APP_NAME, __version__
 from vms_desk.core.errors import VmsDeskError
-from vms_desk.ui import qt as _qt  # noqa: F401  (before any Qt use: see vms_desk/ui/qt.py)
 
 log = logging.getLogger(__name__)
 

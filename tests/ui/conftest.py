@@ -24,11 +24,6 @@ def _qapp_for_every_ui_test(qapp: QApplication) -> QApplication:
     return qapp
 
 
-# PySide6 6.12 drops references to None/True/False on Python 3.11; without this guard a long test run
-# aborts with "deallocating None" (see vms_desk/ui/qt.py).
-from vms_desk.ui import qt as _qt_guard  # noqa: E402, F401
-
-
 @pytest.fixture(autouse=True)
 def _collect_garbage_on_the_gui_thread() -> Iterator[None]:
     """Collect each test's cyclic garbage here: left to chance, a simulator or executor thread may run

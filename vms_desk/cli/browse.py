@@ -22,7 +22,7 @@ from .common import EXIT_OK, print_json, retry_policy, server_from_args, server_
 T = TypeVar("T")
 
 
-async def ask(
+async def ask[T](
     server: ServerConfig,
     password: str | None,
     policy: RetryPolicy,

@@ -46,7 +46,7 @@ class PollPolicy:
             delay = min(self.maximum, delay * self.factor)
 
 
-async def retrying(
+async def retrying[T](
     operation: Callable[[], Awaitable[T]], policy: RetryPolicy, *, on_retry: RetryHook | None = None
 ) -> T:
     """Run `operation`, retrying transient vms_desk errors with backoff; re-raises the last error."""

@@ -24,7 +24,6 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from vms_desk.ui import qt as _qt  # noqa: F401 - guards PySide6 6.12 on Python 3.11 (see qt.py)
 from vms_desk.ui.area_paint import GRAB_PX, PolygonLayer, RectLayer, Scene, paint_scene
 
 MIN_RECT_PX = 4.0  # a smaller drag is a click, not a rectangle

@@ -35,7 +35,6 @@ from vms_desk.core.export import build_request
 from vms_desk.core.models import Camera, TimeSpan
 from vms_desk.core.options import Capabilities, JsonValue, OptionKind
 from vms_desk.core.times import local_zone, now_utc, zone_label
-from vms_desk.ui import qt as _qt  # noqa: F401 - guards PySide6 6.12 on Python 3.11 (see qt.py)
 from vms_desk.ui.option_widgets import AreaPanel, OptionEditor, TsformatEditor, make_editor
 from vms_desk.ui.timeline_ticks import format_duration
 

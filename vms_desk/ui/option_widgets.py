@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
 
 from vms_desk.core.options import JsonValue, OptionKind, OptionSpec
 from vms_desk.core.tsformat import DEFAULT_TSFORMAT, format_timestamp
-from vms_desk.ui import qt as _qt  # noqa: F401 - guards PySide6 6.12 on Python 3.11 (see qt.py)
 from vms_desk.ui.area_editor import AreaEditor
 
 _INT32 = 2**31 - 1

@@ -26,8 +26,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from vms_desk.ui import qt as _qt  # noqa: F401 - guards PySide6 6.12 on Python 3.11 (see qt.py)
-
 log = logging.getLogger(__name__)
 
 SPEEDS = (0.25, 0.5, 1.0, 1.5, 2.0, 4.0)

@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
 
 from vms_desk.core.jobstate import JobState
 from vms_desk.jobs.records import JobRecord
-from vms_desk.ui import qt as _qt  # noqa: F401 - guards PySide6 6.12 on Python 3.11 (see qt.py)
 from vms_desk.ui.player import Player
 from vms_desk.ui.viewers import ImageViewer, PdfViewer, viewer_kind
 

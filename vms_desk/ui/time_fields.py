@@ -9,7 +9,6 @@ from PySide6.QtWidgets import QDateTimeEdit, QGridLayout, QLabel, QSizePolicy, Q
 
 from vms_desk.core.models import ensure_utc
 from vms_desk.core.times import local_zone, now_utc, zone_label
-from vms_desk.ui import qt as _qt  # noqa: F401 - guards PySide6 6.12 on Python 3.11 (see qt.py)
 from vms_desk.ui.timeline import Timeline
 from vms_desk.ui.timeline_ticks import format_duration
 

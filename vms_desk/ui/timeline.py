@@ -21,7 +21,6 @@ from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from vms_desk.core.models import Recordings, ensure_utc
 from vms_desk.core.times import local_zone, zone_label
-from vms_desk.ui import qt as _qt  # noqa: F401 - guards PySide6 6.12 on Python 3.11 (see qt.py)
 from vms_desk.ui.timeline_data import TimelineRow
 from vms_desk.ui.timeline_paint import Layout, PaintState, paint_timeline
 from vms_desk.ui.timeline_ticks import DAY

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from vms_desk.ui import qt as _qt  # noqa: F401 - guards PySide6 6.12 on Python 3.11 (see qt.py)
 from vms_desk.ui.player import open_player
 
 VIDEO_SUFFIXES = frozenset({".mkv", ".mp4", ".avi", ".mov", ".asf", ".flv", ".ts"})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime
-from typing import ClassVar, Generic, TypeVar
+from typing import ClassVar, TypeVar
 
 from vms_desk.core.options import JsonValue
 from vms_desk.core.times import to_axis
@@ -19,7 +19,7 @@ MATROSKA = "matroska"
 ZIP_AES256 = "zip-aes256"
 
 
-class ApiRequest(ABC, Generic[R]):
+class ApiRequest[R](ABC):
     """A request the client's `call` funnel sends; `decode` turns the reply body into `R`."""
 
     method: ClassVar[str] = "GET"

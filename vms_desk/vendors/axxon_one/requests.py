@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import ClassVar, Generic, TypeVar
+from typing import ClassVar, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -41,7 +41,7 @@ def raw_source(source_id: str) -> str:
     return quote(source_id.removeprefix("hosts/"), safe=_SAFE_IN_PATH)
 
 
-class AxxonRequest(ABC, Generic[T]):
+class AxxonRequest[T](ABC):
     """An Axxon One endpoint call; `Client.call` sends it and returns `decode(reply)`."""
 
     method: ClassVar[str] = "GET"

@@ -26,7 +26,7 @@ class _Wire(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True, coerce_numbers_to_str=True)
 
 
-def decode(model: type[M], response: httpx.Response) -> M:
+def decode[M: BaseModel](model: type[M], response: httpx.Response) -> M:
     """The reply body as `model`, or ProtocolError naming the request."""
     try:
         return model.model_validate_json(response.content)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from vms_desk.core.errors import AuthFailed, NotFound, ProtocolError
 from vms_desk.vendors.exacq.errors import export_lost, raise_for, reply_error
@@ -27,7 +27,7 @@ T = TypeVar("T")
 Params = list[tuple[str, str]]
 
 
-class Endpoint(ABC, Generic[T]):
+class Endpoint[T](ABC):
     """What every request object declares: how it is sent and how its reply is read."""
 
     method: ClassVar[str] = "GET"

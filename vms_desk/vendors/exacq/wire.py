@@ -81,7 +81,7 @@ class _Wire(BaseModel):
 M = TypeVar("M", bound=_Wire)
 
 
-def decode(model: type[M], reply: Reply) -> M:
+def decode[M: _Wire](model: type[M], reply: Reply) -> M:
     """`model` read from the reply's JSON object, or ProtocolError with a sentence for the user."""
     if reply.body is None:
         raise ProtocolError(
