@@ -51,7 +51,7 @@ def main() -> None:
     from PySide6.QtWidgets import QApplication
 
     from vms_desk.core.models import Recordings, TimeSpan
-    from vms_desk.ui.timeline import Timeline
+    from vms_desk.ui.timeline.timeline import Timeline
 
     app = QApplication.instance() or QApplication([])
     now = datetime.now(UTC)

@@ -63,7 +63,7 @@ def start_demo_sims() -> DemoServers:
     from vms_desk.core.models import Vendor
     from vms_desk.sim.base import SimState
     from vms_desk.sim.registry import SIM_MODULES, start_sim
-    from vms_desk.ui.server_dialog import available_vendors
+    from vms_desk.ui.sources.server_dialog import available_vendors
 
     demo = DemoServers(workdir=tempfile.TemporaryDirectory(prefix="vms_desk-demo-"))
     clients = set(available_vendors())
@@ -140,9 +140,9 @@ def compose(
 
     from vms_desk.jobs.engine import Engine
     from vms_desk.jobs.store import JobStore
-    from vms_desk.ui.main_window import MainWindow
-    from vms_desk.ui.servers_store import ServersStore
+    from vms_desk.ui.shell.main_window import MainWindow
     from vms_desk.vendors.http_client import make_http_client
+    from vms_desk.workstation.servers import ServersStore
 
     home.mkdir(parents=True, exist_ok=True)
     http = http or make_http_client()
@@ -266,8 +266,8 @@ def run_gui(*, demo: bool, screenshot: Path | None) -> int:
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
-    from vms_desk.ui.crash import CrashHandler
-    from vms_desk.ui.gc_guard import GuiThreadGc
+    from vms_desk.ui.shell.crash import CrashHandler
+    from vms_desk.ui.shell.gc_guard import GuiThreadGc
 
     setup_logging()
     route_qt_messages()

@@ -25,9 +25,9 @@ from vms_desk.app import compose
 from vms_desk.core.jobstate import JobState
 from vms_desk.core.models import ServerConfig, Vendor
 from vms_desk.evidence.verify import verify
-from vms_desk.ui.job_model import COL_SHA, COL_STATE, RecordRole
-from vms_desk.ui.player import Player
-from vms_desk.ui.time_fields import to_qdatetime
+from vms_desk.ui.jobs.model import COL_SHA, COL_STATE, RecordRole
+from vms_desk.ui.player.player import Player
+from vms_desk.ui.timeline.time_fields import to_qdatetime
 
 TIMEOUT = 30.0
 

@@ -1,0 +1,1 @@
+"""Evidence folders: the offline evidence browser and the preview/open actions."""

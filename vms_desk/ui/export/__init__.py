@@ -1,0 +1,1 @@
+"""The export dialog: option widgets generated from capabilities, and the area editor."""

@@ -1,0 +1,1 @@
+"""The main window, its menus and centre panel, the crash dialog and the GUI-thread collector."""

@@ -1,0 +1,309 @@
+"""The main window: sources (left), time fields, timeline and preview pane (centre), job dock (bottom),
+status bar; menus carry every main action with its shortcut."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QWidget,
+)
+
+from vms_desk import __version__
+from vms_desk.core.errors import VmsDeskError
+from vms_desk.core.models import ServerConfig, TimeSpan, Vendor
+from vms_desk.ui.evidence.actions import EvidenceActions
+from vms_desk.ui.export.exporting import ExportFlow
+from vms_desk.ui.jobs.actions import JobActions
+from vms_desk.ui.jobs.bridge import EngineBridge
+from vms_desk.ui.jobs.dock import JobDock, TrayNotifier
+from vms_desk.ui.jobs.model import JobTableModel
+from vms_desk.ui.shell.centre import CentrePanel
+from vms_desk.ui.shell.menus import build_menus, set_tab_order
+from vms_desk.ui.sources.connections import Connections
+from vms_desk.ui.sources.server_actions import ServerActions
+from vms_desk.ui.sources.source_model import ServerStatus, SourceModel, StatusRole
+from vms_desk.ui.sources.source_tree import SourcePanel
+from vms_desk.ui.timeline.recordings import RecordingsLoader
+from vms_desk.workstation.servers import ServersStore
+from vms_desk.workstation.tasks import TaskSet
+
+log = logging.getLogger(__name__)
+
+
+class MainWindow(QMainWindow):
+    """Composes the panels and wires them to the connections, the engine and the store.
+
+    Signals:
+        ready(): the jobs are loaded and the saved servers are being connected.
+        closed(): the user closed the window (the app then stops the engine and quits).
+    """
+
+    ready = Signal()
+    closed = Signal()
+
+    def __init__(
+        self,
+        *,
+        servers: ServersStore,
+        http: Any,
+        engine: Any,
+        settings: QSettings,
+        out_dir: Path,
+        operator: str = "",
+    ) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.setWindowTitle(f"vms_desk {__version__} — video evidence export")
+        self.settings = settings
+        self.engine = engine
+        self.servers = servers
+        self.tasks = TaskSet(self.show_error)
+
+        self.source_model = SourceModel(self)
+        self.connections = Connections(self.source_model, http, servers.password, self)
+        self.sources = SourcePanel(self.source_model)
+        self.sources.setMinimumWidth(220)
+        self.centre = CentrePanel(self)
+        self.recordings = RecordingsLoader(self.connections, self.centre.timeline, self.tasks, self)
+        self.server_actions = ServerActions(
+            self,
+            servers=servers,
+            connections=self.connections,
+            http=http,
+            tasks=self.tasks,
+            on_error=self.show_error,
+        )
+        self.export_flow = ExportFlow(
+            self, self.connections, engine, self.tasks, settings, out_dir=out_dir, operator=operator
+        )
+
+        self.setCentralWidget(self.centre)
+        # The sources live in a fixed, title-less left dock that owns the bottom-left corner, so the
+        # tree keeps the full height and the job dock sits under the timeline only.
+        self.sources_dock = QDockWidget("Sources", self, objectName="sourcesDock")
+        self.sources_dock.setWidget(self.sources)
+        self.sources_dock.setFeatures(QDockWidget.DockWidgetFeature.NoDockWidgetFeatures)
+        self.sources_dock.setTitleBarWidget(QWidget())
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.sources_dock)
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+
+        self.job_model = JobTableModel(self)
+        self.job_dock = JobDock(self.job_model, self)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.job_dock)
+        self.bridge = EngineBridge(parent=self)
+        self.notifier = TrayNotifier(self)
+        self.evidence = EvidenceActions(
+            self,
+            self.centre.preview,
+            self.job_model,
+            engine,
+            self.tasks,
+            status=self.show_status,
+            out_dir=lambda: self.export_flow.out_dir,
+        )
+
+        self._build_status_bar()
+        self.job_actions = JobActions(
+            self,
+            model=self.job_model,
+            engine=engine,
+            tasks=self.tasks,
+            evidence=self.evidence,
+            notifier=self.notifier,
+            overall=self.overall,
+        )
+        self.menu_actions = build_menus(self)
+        self.export_action = self.menu_actions["exportAction"]
+        self._wire()
+        set_tab_order(self)
+        self.resize(1280, 820)
+
+    # --- construction ----------------------------------------------------------------------------
+    def _build_status_bar(self) -> None:
+        self.status_text = QLabel("", objectName="statusText")
+        self.overall = QProgressBar(objectName="overallProgress")
+        self.overall.setRange(0, 1000)
+        self.overall.setFixedWidth(220)
+        self.overall.setFormat("%p%")
+        self.overall.hide()
+        self.sources_summary = QLabel("No servers yet", objectName="sourcesSummary")
+        self.statusBar().addWidget(self.status_text, 1)
+        self.statusBar().addPermanentWidget(self.sources_summary)
+        self.statusBar().addPermanentWidget(self.overall)
+
+    def find_camera(self) -> None:
+        """Ctrl+F: put the cursor in the camera filter, its text selected to type over."""
+        self.sources_dock.show()
+        self.sources.filter.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.sources.filter.selectAll()
+
+    def _wire(self) -> None:
+        self.sources.camerasSelected.connect(self._cameras_selected)
+        self.sources.addRequested.connect(self.server_actions.add)
+        self.sources.editRequested.connect(self.server_actions.edit)
+        self.sources.removeRequested.connect(self.server_actions.remove)
+        self.sources.refreshRequested.connect(self.connections.refresh)
+        self.sources.exportRequested.connect(self.export_flow.start)
+        self.centre.export_button.clicked.connect(self.export_flow.start)
+        self.centre.spanChanged.connect(lambda *_: self._update_export_enabled())
+        self.source_model.dataChanged.connect(lambda *_: self._update_sources_summary())
+        self.source_model.rowsRemoved.connect(lambda *_: self._update_sources_summary())
+        # Removing a server removes its camera rows without a selection signal: re-read the selection.
+        self.source_model.rowsRemoved.connect(
+            lambda *_: QTimer.singleShot(
+                0, self, lambda: self._cameras_selected(self.sources.selected_cameras())
+            )
+        )
+        self.connections.failed.connect(lambda _sid, text: self.show_status(text))
+        self.job_dock.cancelRequested.connect(self.job_actions.cancel)
+        self.job_dock.retryRequested.connect(self.job_actions.retry)
+        self.job_dock.removeRequested.connect(self.job_actions.remove)
+        self.job_dock.previewRequested.connect(self.preview)
+        self.job_dock.currentJobChanged.connect(self.evidence.show_job)
+        self.bridge.jobChanged.connect(self.job_actions.job_changed)
+        self.bridge.progressChanged.connect(self.job_actions.progress)
+        self._update_export_enabled()
+
+    # --- start-up --------------------------------------------------------------------------------
+    def start(self, *, restore: bool = True) -> None:
+        """Restore window state, load jobs from the store and connect to the saved servers."""
+        if not (restore and self.restore_state()):
+            # First run: the job list gets a third of the height; the centre keeps the rest, where the
+            # preview pane under the timeline takes what the timeline does not need.
+            self.resizeDocks([self.job_dock], [int(self.height() * 0.34)], Qt.Orientation.Vertical)
+            self.resizeDocks([self.sources_dock], [280], Qt.Orientation.Horizontal)
+        if self.engine is not None:
+            self.job_model.load(self.engine.jobs())
+            self.bridge.attach(self.engine)
+        for server in self.servers.servers():
+            self.connections.add(server.id, server.config)
+        self.job_actions.update_overall()
+        self.ready.emit()
+
+    def restore_state(self) -> bool:
+        """Geometry and dock layout from QSettings; False when nothing was saved."""
+        geometry = self.settings.value("window/geometry")
+        if not isinstance(geometry, QByteArray):
+            return False
+        self.restoreGeometry(geometry)
+        state = self.settings.value("window/state")
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+        columns = self.settings.value("window/jobColumns")
+        if isinstance(columns, QByteArray):
+            self.job_dock.view.horizontalHeader().restoreState(columns)
+        return True
+
+    def save_state(self) -> None:
+        """Geometry and dock layout to QSettings."""
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.settings.setValue("window/jobColumns", self.job_dock.view.horizontalHeader().saveState())
+        self.settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        """Save window state before closing; free the player before its native window goes."""
+        self.save_state()
+        self.evidence.close_all()
+        super().closeEvent(event)
+        self.closed.emit()
+
+    async def shutdown(self) -> None:
+        """Stop background work and log out of every server (the engine is stopped by the app)."""
+        self.recordings.stop()
+        self.bridge.stop()
+        self.tasks.cancel_all()
+        await self.tasks.wait()  # let cancelled requests unwind before the HTTP client closes
+        await self.connections.aclose()
+
+    def add_demo_server(self, vendor: Vendor, url: str, user: str, password: str) -> str:
+        """Add a built-in simulator as a server for this session only (password in memory)."""
+        config = ServerConfig(vendor=vendor, url=url, user=user, name=f"{vendor.display_name} (demo)")
+        return self.server_actions.add_server(config, password, persistent=False)
+
+    async def show_demo_view(self) -> None:
+        """Screenshot mode: wait for the servers, select cameras and a span, wait for their recordings."""
+        await self.connections.wait_idle()
+        online = [
+            sid
+            for sid in self.source_model.server_ids()
+            if self.source_model.data(self.source_model.server_index(sid), StatusRole) is ServerStatus.ONLINE
+        ]
+        if not online:
+            raise VmsDeskError("No demo server came online.")
+        node = self.source_model.server(online[0])
+        assert node is not None
+        for i, camera in enumerate(node.cameras[:3]):
+            self.sources.select_camera(node.server_id, camera.id, add=i > 0)
+        end = datetime.now(UTC).replace(microsecond=0, second=0) - timedelta(minutes=30)
+        self.centre.timeline.set_view(end - timedelta(hours=7), end + timedelta(hours=1))
+        self.centre.set_span(TimeSpan(start=end - timedelta(minutes=45), end=end))
+        await self.recordings.wait_loaded()
+
+    # --- sources and timeline ---------------------------------------------------------------------
+    def _cameras_selected(self, cameras: list[Any]) -> None:
+        self.recordings.set_cameras(cameras)
+        self.centre.set_camera_summary(cameras, self.connections)
+        self._update_export_enabled()
+
+    def _update_sources_summary(self) -> None:
+        model = self.source_model
+        ids = model.server_ids()
+        online = [s for s in ids if model.data(model.server_index(s), StatusRole) is ServerStatus.ONLINE]
+        cameras = sum(len(node.cameras) for s in online if (node := model.server(s)) is not None)
+        text = f"{len(online)} of {len(ids)} servers online · {cameras} cameras" if ids else "No servers yet"
+        self.sources_summary.setText(text)
+
+    def _update_export_enabled(self) -> None:
+        ready = bool(self.sources.selected_cameras()) and self.centre.span() is not None
+        self.centre.export_button.setEnabled(ready)
+        self.export_action.setEnabled(ready)
+
+    # --- jobs (vms_desk/ui/jobs/actions.py) -------------------------------------------------------
+    def retry_job(self, job_id: str) -> QInputDialog | None:
+        """Retry a job; one that had a secret asks for it again first (the prompt is returned)."""
+        return self.job_actions.retry(job_id)
+
+    # --- preview and evidence (vms_desk/ui/evidence/actions.py) ------------------------------------
+    def preview(self, path: Path) -> QWidget:
+        """Play or show a file in the preview pane under the timeline; the page that shows it."""
+        return self.evidence.preview(Path(path))
+
+    def open_evidence_folder(self, folder: Path | None = None) -> QWidget:
+        """Pick an evidence folder (None) or browse one: its files with their verification result."""
+        return self.evidence.open_evidence_folder(folder)
+
+    # --- messages ----------------------------------------------------------------------------------
+    def show_status(self, text: str, timeout_ms: int = 0) -> None:
+        """A sentence in the status bar (kept until replaced unless a timeout is given)."""
+        self.status_text.setText(text)
+        self.status_text.setToolTip(text)
+        if timeout_ms:
+            # The label is the timer's context: Qt drops the call if the window is gone by then.
+            QTimer.singleShot(
+                timeout_ms,
+                self.status_text,
+                lambda: self.status_text.text() == text and self.status_text.clear(),
+            )
+
+    def show_error(self, error: VmsDeskError) -> None:
+        """A typed error as a non-modal message box with its sentence."""
+        self.show_status(str(error))
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, "vms_desk", str(error), QMessageBox.StandardButton.Ok, self
+        )
+        box.setObjectName("errorBox")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()

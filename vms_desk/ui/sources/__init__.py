@@ -1,0 +1,1 @@
+"""The source panel: servers and cameras, their live connections, and the server dialog."""
