@@ -1,4 +1,5 @@
-"""The GUI composition root: QApplication on a qasync loop, HTTP client, job store and engine, the window.
+"""The GUI entry: QApplication on a qasync loop, the Workstation (settings, store, audit log, client pool,
+engine: vms_desk.workstation.root, the one composition root the CLI uses too) and the main window.
 
 `run_gui(demo=..., screenshot=...)` is what `vms-desk gui` calls. Demo mode starts the built-in
 simulators in this process and adds them as (unsaved) servers; screenshot mode saves a PNG of the
@@ -10,8 +11,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import getpass
-import importlib.util
 import logging
 import os
 import signal
@@ -20,10 +19,18 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from vms_desk import APP_NAME, __version__
-from vms_desk.core.errors import VmsDeskError
+
+if TYPE_CHECKING:
+    import httpx
+    from PySide6.QtCore import QSettings
+
+    from vms_desk.sim.registry import RunningSim
+    from vms_desk.ui.shell.main_window import MainWindow
+    from vms_desk.workstation.root import Workstation
+    from vms_desk.workstation.servers import PasswordVault
 
 log = logging.getLogger(__name__)
 
@@ -31,22 +38,11 @@ DEMO_USER = DEMO_PASSWORD = "demo"  # noqa: S105 - the simulators' documented de
 SCREENSHOT_TIMEOUT = 90.0  # seconds for the demo servers to list cameras and recordings
 
 
-def default_out_dir() -> Path:
-    """Where evidence goes by default: VMS_DESK_HOME/evidence when set (tests), else Documents."""
-    from platformdirs import user_documents_dir
-
-    from vms_desk.paths import HOME_ENV, home_dir
-
-    if os.environ.get(HOME_ENV):
-        return home_dir() / "evidence"
-    return Path(user_documents_dir()) / "vms_desk evidence"
-
-
 @dataclass
 class DemoServers:
     """Simulators started for --demo, and the temporary folder their exports are made in."""
 
-    sims: list[Any] = field(default_factory=list)
+    sims: list[RunningSim] = field(default_factory=list)
     workdir: tempfile.TemporaryDirectory[str] | None = None
 
     def stop(self) -> None:
@@ -60,17 +56,12 @@ class DemoServers:
 
 def start_demo_sims() -> DemoServers:
     """Start a simulator on a free loopback port for every vendor whose simulator module exists."""
-    from vms_desk.core.models import Vendor
     from vms_desk.sim.base import SimState
-    from vms_desk.sim.registry import SIM_MODULES, start_sim
-    from vms_desk.ui.sources.server_dialog import available_vendors
+    from vms_desk.sim.registry import start_sim
+    from vms_desk.workstation.vendors import available_vendors
 
     demo = DemoServers(workdir=tempfile.TemporaryDirectory(prefix="vms_desk-demo-"))
-    clients = set(available_vendors())
-    for vendor in Vendor:
-        if importlib.util.find_spec(SIM_MODULES[vendor]) is None or vendor not in clients:
-            log.info("demo: no %s simulator or client in this build", vendor.display_name)
-            continue
+    for vendor in available_vendors():
         folder = Path(demo.workdir.name) / vendor.value
         folder.mkdir()
         state = SimState(user=DEMO_USER, password=DEMO_PASSWORD, workdir=folder)
@@ -101,27 +92,23 @@ def setup_logging() -> None:
 
 @dataclass
 class Composition:
-    """Everything one GUI session is made of, wired together (the app and the GUI tests build it)."""
+    """One GUI session: the Workstation and the main window over it (the app and the GUI tests build it)."""
 
-    window: Any
-    engine: Any
-    store: Any
-    servers: Any
-    http: Any
-    settings: Any
-    load_error: VmsDeskError | None = None
+    workstation: Workstation
+    window: MainWindow
+    settings: QSettings
 
     def start(self, *, restore: bool = True) -> None:
         """Load jobs and servers into the window, start the engine, resume interrupted jobs."""
         self.window.start(restore=restore)
-        self.engine.start()
-        self.engine.resume_interrupted()
+        self.workstation.engine.start()
+        self.workstation.engine.resume_interrupted()
 
     async def aclose(self) -> None:
         """Stop the engine (running jobs become resumable), log out, close the HTTP client."""
-        await self.engine.stop()
+        await self.workstation.engine.stop()
         await self.window.shutdown()
-        await self.http.aclose()
+        await self.workstation.aclose()
 
     def dispose(self) -> None:
         """Close the window and delete it now, on this (the GUI) thread (tests build many windows)."""
@@ -133,38 +120,23 @@ class Composition:
 
 
 def compose(
-    *, home: Path, http: Any | None = None, out_dir: Path | None = None, vault: Any | None = None
+    *,
+    home: Path,
+    http: httpx.AsyncClient | None = None,
+    vault: PasswordVault | None = None,
+    out_dir: Path | None = None,
 ) -> Composition:
-    """Build store, server list, engine, settings and the main window for VMS_DESK_HOME `home`."""
+    """Open the Workstation for VMS_DESK_HOME `home` and build the main window over it (`out_dir`
+    overrides where evidence goes by default)."""
     from PySide6.QtCore import QSettings
 
-    from vms_desk.jobs.engine import Engine
-    from vms_desk.jobs.store import JobStore
     from vms_desk.ui.shell.main_window import MainWindow
-    from vms_desk.vendors.http_client import make_http_client
-    from vms_desk.workstation.servers import ServersStore
+    from vms_desk.workstation.root import Workstation
 
-    home.mkdir(parents=True, exist_ok=True)
-    http = http or make_http_client()
-    store = JobStore(home / "jobs.sqlite3")
-    store.mark_interrupted()
-    servers = ServersStore(home, vault)
-    load_error: VmsDeskError | None = None
-    try:
-        servers.load()
-    except VmsDeskError as exc:  # a damaged list must not stop the app; the window tells the user
-        load_error = exc
-    engine = Engine(store, http, servers.credentials)
+    workstation = Workstation.open(home, vault=vault, http=http)
     settings = QSettings(str(home / "gui.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(
-        servers=servers,
-        http=http,
-        engine=engine,
-        settings=settings,
-        out_dir=out_dir or default_out_dir(),
-        operator=_operator(),
-    )
-    return Composition(window, engine, store, servers, http, settings, load_error)
+    window = MainWindow(workstation=workstation, settings=settings, out_dir=out_dir)
+    return Composition(workstation, window, settings)
 
 
 class App:
@@ -173,14 +145,14 @@ class App:
     def __init__(self, *, demo: bool, screenshot: Path | None) -> None:
         self.demo = demo
         self.screenshot = screenshot
-        self.window: Any = None
+        self.window: MainWindow | None = None
         self.demo_servers: DemoServers | None = None
 
     async def run(self) -> int:
         """The whole session; returns the exit status."""
-        from vms_desk.paths import store_path
+        from vms_desk.paths import home_dir
 
-        parts = compose(home=store_path().parent)
+        parts = compose(home=home_dir(create=True))
         window = self.window = parts.window
         closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         window.closed.connect(lambda: closed.done() or closed.set_result(None))
@@ -193,8 +165,8 @@ class App:
                     window.add_demo_server(sim.vendor, sim.url, DEMO_USER, DEMO_PASSWORD)
             window.show()
             _close_on_signals(window)
-            if parts.load_error is not None:
-                window.show_error(parts.load_error)
+            for notice in parts.workstation.notices:
+                window.show_notice(notice)
             if self.screenshot is not None:
                 return await take_screenshot(window, self.screenshot)
             await closed
@@ -205,7 +177,7 @@ class App:
                 await asyncio.to_thread(self.demo_servers.stop)
 
 
-def _close_on_signals(window: Any) -> None:
+def _close_on_signals(window: MainWindow) -> None:
     """Ctrl+C or a polite kill closes the window like the user would: jobs stop resumably.
 
     Python runs signal handlers only between bytecodes; the GUI-thread GC timer wakes it twice a second.
@@ -217,13 +189,7 @@ def _close_on_signals(window: Any) -> None:
                 signal.signal(number, lambda *_: window.close())
 
 
-def _operator() -> str:
-    with contextlib.suppress(Exception):
-        return getpass.getuser()
-    return ""
-
-
-async def take_screenshot(window: Any, path: Path) -> int:
+async def take_screenshot(window: MainWindow, path: Path) -> int:
     """Wait for the demo cameras and a recording span on the timeline, then save the window as PNG."""
     try:
         await asyncio.wait_for(window.show_demo_view(), SCREENSHOT_TIMEOUT)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -12,8 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from vms_desk.core.models import Vendor
-from vms_desk.sim.registry import SIM_MODULES
-from vms_desk.vendors.registry import CLIENT_MODULES
+from vms_desk.vendors.registry import SPECS
 
 SCRIPT = Path(sys.executable).parent / "vms-desk"
 # Each vendor's own format name for a plain video export.
@@ -36,12 +34,8 @@ FAST_SETTINGS = {
 
 
 def available_vendors() -> list[Vendor]:
-    """Vendors whose client and simulator both exist in this build."""
-    return [
-        v
-        for v in Vendor
-        if importlib.util.find_spec(CLIENT_MODULES[v]) and importlib.util.find_spec(SIM_MODULES[v])
-    ]
+    """Every vendor in the registry (each SPEC brings its client and its simulator)."""
+    return list(SPECS)
 
 
 def make_home(tmp_path: Path) -> Path:

@@ -11,13 +11,13 @@ from pathlib import Path
 import httpx
 import pytest
 from cli_helpers import cli, server_args, span_args
+from engine_helpers import make_engine
 
 from vms_desk.core.export import ExportRequest
 from vms_desk.core.jobstate import JobState
 from vms_desk.core.models import ServerConfig, TimeSpan, Vendor
 from vms_desk.jobs.backoff import PollPolicy
 from vms_desk.jobs.credentials import fixed_credentials, server_key
-from vms_desk.jobs.engine import Engine
 from vms_desk.jobs.store import JobStore
 from vms_desk.sim.registry import RunningSim
 
@@ -32,7 +32,7 @@ async def test_cli_and_engine_share_the_store(
     fast = sim_factory(Vendor.AXXON_ONE)
     server = ServerConfig(vendor=Vendor.AXXON_ONE, url=slow.url, user="demo")
     store = JobStore(cli_home / "jobs.sqlite3")
-    engine = Engine(
+    engine = make_engine(
         store, http, fixed_credentials({server_key(server): "demo"}), poll=PollPolicy(first=0.05, maximum=0.2)
     )
     processing = asyncio.Event()

@@ -23,6 +23,7 @@ from pathlib import Path
 import httpx
 import pytest
 from cli_helpers import FORMATS, SCRIPT, available_vendors, server_args, span_args
+from engine_helpers import make_engine
 
 from vms_desk.core.export import ExportRequest
 from vms_desk.core.jobstate import JobState
@@ -199,7 +200,7 @@ async def run_job(vendor: Vendor, case: Case, name: str, sim: RunningSim, tmp_pa
     timeout = httpx.Timeout(connect=2.0, read=case.read_timeout, write=2.0, pool=2.0)
     server_files: set[str] = set()
     async with make_http_client(timeout=timeout) as http:
-        engine = Engine(
+        engine = make_engine(
             JobStore(tmp_path / "jobs.sqlite3"),
             http,
             fixed_credentials({server_key(server): "demo"}),

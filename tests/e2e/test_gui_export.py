@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 import qasync
+from cli_helpers import cli, json_out, server_args, span_args
 from PySide6.QtCore import Qt, SignalInstance
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QComboBox, QPushButton
@@ -55,6 +56,18 @@ def _next(signal: SignalInstance) -> asyncio.Future[Any]:
 
     signal.connect(fire)
     return future
+
+
+async def _one_export_entry(home: Path, job_id: str) -> dict[str, Any]:
+    """The audit log's one `export` entry for `job_id` (the recorder writes it off the loop: wait)."""
+    for _ in range(100):
+        listed = await asyncio.to_thread(cli, home, "audit", "--json")
+        entries = [e for e in json_out(listed) if e.get("action") == "export" and e.get("job_id") == job_id]
+        if entries:
+            assert len(entries) == 1, entries
+            return dict(entries[0])
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"no audit entry for job {job_id}")
 
 
 @pytest.mark.qt_log_ignore("This plugin does not support")  # offscreen: no native window sizing
@@ -109,7 +122,7 @@ def test_export_through_the_gui_and_play_it(qloop, qtbot, home: Path, sim_factor
                 if job.id == record.id and job.state.finished and not finished.done():
                     finished.set_result(job)
 
-            parts.engine.add_listener(watch)
+            parts.workstation.engine.add_listener(watch)
             done = await asyncio.wait_for(finished, TIMEOUT)
             assert done.state is JobState.DONE, done.error
             # The bridge heard of it before our listener did (it subscribed first); its throttle timer
@@ -128,6 +141,44 @@ def test_export_through_the_gui_and_play_it(qloop, qtbot, home: Path, sim_factor
             assert model.data(model.index(row, 0), RecordRole).case == "E2E-2026-1"
             assert window.notifier.messages[-1][0] == f"Export done: {camera.name}"
             assert "1 of 1 servers online" in window.sources_summary.text()
+
+            # 4b. The window's export is in the audit log, exactly once, and the chain verifies; a CLI
+            #     export on the same VMS_DESK_HOME writes the same kind of entry.
+            gui_entry = await _one_export_entry(home, record.id)
+            assert gui_entry["operator"] == record.operator
+            assert gui_entry["case"] == "E2E-2026-1"
+            assert gui_entry["server"] == {"vendor": "axxon-one", "url": sim.url, "user": "demo"}
+            assert gui_entry["camera"] == {"id": camera.id, "name": camera.name}
+            assert gui_entry["requested"]["format"] == "mkv"
+            assert gui_entry["requested"]["start"].startswith(
+                (end - timedelta(seconds=10)).strftime("%Y-%m-%dT%H:%M:%S")
+            )
+            assert gui_entry["requested"]["options"] == record.request.options
+            exported = await asyncio.to_thread(
+                cli,
+                home,
+                "export",
+                *server_args(Vendor.AXXON_ONE, sim.url),
+                "--camera",
+                camera.id,
+                *span_args(),
+                "--format",
+                "mkv",
+                "--out",
+                str(evidence),
+                "--case",
+                "E2E-2026-1",
+                "--json",
+            )
+            assert exported.returncode == 0, exported.stderr
+            cli_entry = await _one_export_entry(home, json_out(exported)["job_id"])
+            assert set(cli_entry) == set(gui_entry)
+            assert {k: cli_entry["server"][k] for k in ("vendor", "url")} == {
+                "vendor": "axxon-one",
+                "url": sim.url,
+            }
+            checked = await asyncio.to_thread(cli, home, "audit", "verify")
+            assert checked.returncode == 0, checked.stdout + checked.stderr
 
             # 5. Selecting the job shows it in the preview pane under the timeline; Preview plays it
             #    there, in the window's one player.
@@ -173,7 +224,7 @@ def test_export_through_the_gui_and_play_it(qloop, qtbot, home: Path, sim_factor
             assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
             assert "snapshots/" in player.note()
             assert "manifest is unchanged" in player.note()
-            events = parts.store.events(record.id)
+            events = parts.workstation.store.events(record.id)
             assert f"Snapshot snapshots/{shot.name}" in events[-1].detail
             assert "manifest is unchanged" in events[-1].detail
             assert "noted in the job's history" in window.status_text.text()

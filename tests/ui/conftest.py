@@ -33,6 +33,16 @@ def _collect_garbage_on_the_gui_thread() -> Iterator[None]:
 
 
 @pytest_asyncio.fixture
+async def workstation(home: Path, http: Any, memory_keyring: Any) -> AsyncIterator[Any]:
+    """The Workstation on this test's VMS_DESK_HOME (the window's and the commands' composition root)."""
+    from vms_desk.workstation.root import Workstation
+
+    opened = Workstation.open(home, http=http)
+    yield opened
+    await opened.aclose()
+
+
+@pytest_asyncio.fixture
 async def gui(home: Path, http: Any, memory_keyring: Any, qtbot: Any) -> AsyncIterator[Any]:
     """The app's composition on this test's VMS_DESK_HOME, started (state restored) but not shown."""
     from vms_desk.app import compose

@@ -66,7 +66,6 @@ def _offenders(folder: Path, prefixes: tuple[str, ...]) -> list[str]:
     ]
 
 
-@pytest.mark.xfail(strict=True, reason="until the Workstation owns the clients")
 @pytest.mark.parametrize("where", ["ui", "app.py"])
 def test_the_window_never_imports_vendor_code(where: str) -> None:
     assert not _offenders(PACKAGE / where, ("vms_desk.vendors",))
@@ -77,7 +76,6 @@ def test_core_and_present_import_no_io_layers() -> None:
     assert not _offenders(PACKAGE / "present", io)
 
 
-@pytest.mark.xfail(strict=True, reason="until the Workstation is the composition root")
 def test_one_place_builds_the_engine_the_store_and_the_audit_log() -> None:
     """Engine, JobStore and AuditLog are constructed in vms_desk/workstation only (and defined where
     they live); anything else gets them from the Workstation, so no window or command can run without

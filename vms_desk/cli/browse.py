@@ -6,38 +6,30 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
 
 from vms_desk.core.errors import NotFound
 from vms_desk.core.models import Recordings, ServerConfig, TimeSpan
 from vms_desk.core.protocol import VendorClient
 from vms_desk.core.times import parse_user_time
 from vms_desk.evidence.manifest import iso_utc
-from vms_desk.jobs.backoff import RetryPolicy, retrying
-from vms_desk.vendors.http_client import http_client_for
-from vms_desk.vendors.registry import create_client
+from vms_desk.jobs.backoff import retrying
 
-from .common import EXIT_OK, print_json, retry_policy, server_from_args, server_phase, settings
-
-T = TypeVar("T")
+from .common import EXIT_OK, open_workstation, print_json, server_from_args, server_phase
 
 
 async def ask[T](
-    server: ServerConfig,
-    password: str | None,
-    policy: RetryPolicy,
-    question: Callable[[VendorClient], Awaitable[T]],
+    server: ServerConfig, password: str | None, question: Callable[[VendorClient], Awaitable[T]]
 ) -> T:
-    """Log in and ask one question (transient failures retried); always logs out."""
-    # The server's own client: pinned to its certificate when --setting tls_sha256 was given.
-    async with http_client_for(server) as http:
-        client = create_client(server, password, http)
-        try:
-            with server_phase():
-                await retrying(client.connect, policy)
-                return await retrying(lambda: question(client), policy)
-        finally:
-            await client.aclose()
+    """Log in through the workstation's client pool (TLS pins, retries from settings) and ask one
+    question (transient failures retried); always logs out."""
+    workstation = open_workstation()
+    workstation.passwords.remember(server, password)
+    try:
+        with server_phase():
+            client = await workstation.clients.get(server)
+            return await retrying(lambda: question(client), workstation.clients.policy)
+    finally:
+        await workstation.aclose()
 
 
 async def known_camera(client: VendorClient, server: ServerConfig, camera_id: str) -> None:
@@ -54,7 +46,7 @@ async def known_camera(client: VendorClient, server: ServerConfig, camera_id: st
 def cameras(args: argparse.Namespace) -> int:
     """List the server's cameras: `id<TAB>name` lines, or JSON."""
     server, password = server_from_args(args)
-    found = asyncio.run(ask(server, password, retry_policy(settings()), lambda c: c.list_cameras()))
+    found = asyncio.run(ask(server, password, lambda c: c.list_cameras()))
     if args.json:
         print_json([c.model_dump(mode="json") for c in found])
         return EXIT_OK
@@ -74,7 +66,7 @@ def recordings(args: argparse.Namespace) -> int:
         await known_camera(client, server, camera)
         return await client.recordings(camera, span)
 
-    found = asyncio.run(ask(server, password, retry_policy(settings()), question))
+    found = asyncio.run(ask(server, password, question))
     spans = [{"start": iso_utc(s.start), "end": iso_utc(s.end)} for s in found.spans]
     if args.json:
         print_json({"known": found.known, "spans": spans})

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import getpass
 import json
 import logging
 import logging.handlers
@@ -16,12 +15,9 @@ from typing import Any
 
 from vms_desk.core.errors import InputError, ServerError, VmsDeskError
 from vms_desk.core.models import ServerConfig, parse_vendor
-from vms_desk.jobs.backoff import PollPolicy, RetryPolicy
 from vms_desk.jobs.credentials import password_from_env
 from vms_desk.paths import home_dir, log_dir
-from vms_desk.settings import Settings, load_settings
-
-from .server_settings import parse_settings
+from vms_desk.workstation.root import Workstation
 
 log = logging.getLogger("vms_desk.cli")
 
@@ -66,27 +62,35 @@ def print_json(value: Any) -> None:
     sys.stdout.flush()
 
 
+def _setting_items(items: list[str]) -> dict[str, str]:
+    """`--setting KEY=VALUE` arguments as a dict (the last one of a key wins)."""
+    values: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise InputError(f"--setting {item!r} must look like KEY=VALUE.")
+        values[key.strip()] = value.strip()
+    return values
+
+
 def server_from_args(args: argparse.Namespace) -> tuple[ServerConfig, str | None]:
-    """The server config and password from SERVER arguments (InputError before any contact)."""
+    """The server config and password from SERVER arguments (InputError before any contact); the
+    settings are checked against the vendor's declared settings model."""
+    from vms_desk.vendors.registry import parse_server_settings  # every vendor: only when one is asked for
+
     vendor = parse_vendor(args.vendor)
-    settings = parse_settings(vendor, getattr(args, "settings", None) or [])
+    settings = parse_server_settings(vendor, _setting_items(getattr(args, "settings", None) or []))
     config = ServerConfig(vendor=vendor, url=args.url, user=args.user or "", settings=settings)
     return config, password_from_env(args.password_env)
 
 
-def settings() -> Settings:
-    """The user's settings (defaults when there is no file)."""
-    return load_settings()
-
-
-def retry_policy(values: Settings) -> RetryPolicy:
-    """The retry pace from settings."""
-    return RetryPolicy(values.retry_attempts, values.retry_first_delay, values.retry_max_delay)
-
-
-def poll_policy(values: Settings) -> PollPolicy:
-    """The polling pace from settings."""
-    return PollPolicy(values.poll_first_delay, max(values.poll_first_delay, values.poll_max_delay))
+def open_workstation() -> Workstation:
+    """The workstation for VMS_DESK_HOME (settings, store, audit log, pool, engine); its notices about
+    damaged files set aside go to stderr as warnings."""
+    workstation = Workstation.open(home_dir(create=True))
+    for notice in workstation.notices:
+        sys.stderr.write(f"warning: {notice}\n")
+    return workstation
 
 
 @contextmanager
@@ -96,14 +100,6 @@ def server_phase() -> Iterator[None]:
         yield
     except InputError as exc:
         raise ServerError(str(exc), detail=exc.detail) from exc
-
-
-def default_operator() -> str:
-    """The signed-in user's name, or 'unknown'."""
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):
-        return "unknown"
 
 
 def run_guarded(command: Callable[[], int]) -> int:

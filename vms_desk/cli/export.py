@@ -18,27 +18,10 @@ from vms_desk.core.jobstate import JobState
 from vms_desk.core.models import ServerConfig, TimeSpan
 from vms_desk.core.options import JsonValue, parse_option_arg
 from vms_desk.core.times import now_utc, parse_user_time
-from vms_desk.evidence.audit import AuditLog
-from vms_desk.jobs.credentials import fixed_credentials, server_key
-from vms_desk.jobs.engine import Engine
-from vms_desk.jobs.offline import offline_capabilities
 from vms_desk.jobs.records import JobRecord
-from vms_desk.jobs.store import JobStore
-from vms_desk.paths import home_dir, store_path
-from vms_desk.settings import Settings
-from vms_desk.vendors.http_client import make_http_client
+from vms_desk.workstation.root import default_operator
 
-from .common import (
-    EXIT_FAILED,
-    EXIT_OK,
-    default_operator,
-    poll_policy,
-    print_json,
-    retry_policy,
-    say_error,
-    server_from_args,
-    settings,
-)
+from .common import EXIT_FAILED, EXIT_OK, open_workstation, print_json, say_error, server_from_args
 from .progress import ProgressLine
 
 
@@ -96,7 +79,9 @@ async def _requests(
     server: ServerConfig, cameras: list[str], span: TimeSpan, fmt: str, options: dict[str, JsonValue]
 ) -> tuple[list[ExportRequest], frozenset[str]]:
     """Validated requests, as far as the vendor's capabilities are known without its server."""
-    caps = await offline_capabilities(server)
+    from vms_desk.vendors.registry import static_capabilities
+
+    caps = static_capabilities(server)
     now = now_utc()
     requests = []
     for camera in dict.fromkeys(cameras):  # the same camera twice is one export
@@ -125,7 +110,6 @@ class Plan:
     secret_options: frozenset[str]
     out: Path
     operator: str
-    settings: Settings
 
 
 def export(args: argparse.Namespace) -> int:
@@ -141,40 +125,21 @@ def export(args: argparse.Namespace) -> int:
         secret_options=secret_options,
         out=_out_dir(args.out),
         operator=args.operator if args.operator is not None else default_operator(),
-        settings=settings(),
     )
     records = asyncio.run(_export(plan))
     return _report(records, as_json=args.json)
 
 
 async def _export(plan: Plan) -> list[JobRecord]:
-    args, server, password, span, options, out, operator, values = (
-        plan.args,
-        plan.server,
-        plan.password,
-        plan.span,
-        plan.options,
-        plan.out,
-        plan.operator,
-        plan.settings,
-    )
-    requests, secret_names = await _requests(server, args.cameras, span, args.format, options)
+    args, server, span, out = plan.args, plan.server, plan.span, plan.out
+    requests, secret_names = await _requests(server, args.cameras, span, args.format, plan.options)
     secret_names |= plan.secret_options
     await asyncio.to_thread(_make_folder, out)
-    store = JobStore(store_path())
-    store.mark_interrupted()
     progress = ProgressLine() if sys.stderr.isatty() and not args.json else None
-    async with make_http_client() as http:
-        engine = Engine(
-            store,
-            http,
-            fixed_credentials({server_key(server): password}),
-            per_server=values.per_server,
-            overall=values.overall,
-            retry=retry_policy(values),
-            poll=poll_policy(values),
-            audit=AuditLog(home_dir(create=True)),
-        )
+    workstation = open_workstation()
+    workstation.passwords.remember(server, plan.password)
+    engine, store = workstation.engine, workstation.store
+    try:
         if progress is not None:
             engine.add_listener(progress.on_record)
             engine.add_progress_listener(progress.on_progress)
@@ -185,7 +150,7 @@ async def _export(plan: Plan) -> list[JobRecord]:
                 camera_name=None,
                 out_dir=out,
                 case=args.case,
-                operator=operator,
+                operator=plan.operator,
                 secret_names=secret_names,
             )
             for request in requests
@@ -197,12 +162,12 @@ async def _export(plan: Plan) -> list[JobRecord]:
             for record in records:
                 with contextlib.suppress(VmsDeskError, LookupError):
                     await engine.cancel(record.id)
-            await engine.stop()
             raise
-        finally:
-            if progress is not None:
-                progress.close()
-    return [store.get(r.id) for r in records]
+        return [store.get(r.id) for r in records]
+    finally:
+        if progress is not None:
+            progress.close()
+        await workstation.aclose()
 
 
 def job_json(record: JobRecord) -> dict[str, Any]:

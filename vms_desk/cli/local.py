@@ -14,14 +14,11 @@ from typing import Any
 
 from vms_desk.core.errors import InputError, VmsDeskError
 from vms_desk.core.models import parse_vendor
-from vms_desk.evidence.audit import AuditLog
 from vms_desk.evidence.manifest import iso_utc
 from vms_desk.evidence.verify import VerifyReport, verify
 from vms_desk.jobs.records import JobRecord
-from vms_desk.jobs.store import JobStore
-from vms_desk.paths import home_dir, store_path
 
-from .common import EXIT_FAILED, EXIT_OK, print_json, say_error
+from .common import EXIT_FAILED, EXIT_OK, open_workstation, print_json, say_error
 
 
 # --- verify -----------------------------------------------------------------------------------------
@@ -85,7 +82,7 @@ def _verify_text(report: VerifyReport) -> None:
 
 def _audit_verify(report: VerifyReport) -> None:
     with contextlib.suppress(OSError, ValueError):
-        AuditLog(home_dir(create=True)).record(
+        open_workstation().audit.record(
             "verify",
             "ok" if report.ok else "failed",
             folder=str(report.root),
@@ -96,9 +93,7 @@ def _audit_verify(report: VerifyReport) -> None:
 # --- jobs -------------------------------------------------------------------------------------------
 def jobs_command(args: argparse.Namespace) -> int:
     """The persistent queue, oldest first (jobs whose process died are shown as interrupted)."""
-    store = JobStore(store_path())
-    store.mark_interrupted()
-    records = store.jobs()
+    records = open_workstation().store.jobs()  # opening marks jobs of dead processes interrupted
     if args.json:
         print_json([_job_summary(r) for r in records])
         return EXIT_OK
@@ -120,7 +115,7 @@ def _job_summary(record: JobRecord) -> dict[str, Any]:
 # --- audit ------------------------------------------------------------------------------------------
 def audit_command(args: argparse.Namespace) -> int:
     """List the audit log, or (`verify`) check its hash chain: exit 1 naming each problem."""
-    log = AuditLog(home_dir(create=True))
+    log = open_workstation().audit
     if args.action != "verify":
         entries = log.entries()
         if args.json:
@@ -151,10 +146,8 @@ def sim_command(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
         raise InputError(f"--port {args.port} is not a port number (0-65535).")
     from vms_desk.sim.base import SimState
-    from vms_desk.sim.registry import SIM_MODULES, start_sim
+    from vms_desk.sim.registry import start_sim
 
-    if importlib.util.find_spec(SIM_MODULES[vendor]) is None:
-        raise VmsDeskError(f"The {vendor.display_name} simulator is not part of this build.")
     stop = threading.Event()
     for name in ("SIGINT", "SIGTERM", "SIGBREAK"):
         if hasattr(signal, name):

@@ -21,6 +21,23 @@ class CliParser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
+class _SettingsHelp:
+    """Every vendor's server settings with their one-line help, from the vendors' SPECs; built only
+    when help is shown, so starting a command does not import every vendor."""
+
+    def __str__(self) -> str:
+        from vms_desk.vendors.registry import SPECS
+        from vms_desk.vendors.spec import ServerSettings
+
+        common = ServerSettings.help()
+        parts = ["every vendor: " + "; ".join(f"{k} ({h})" for k, h in common.items())]
+        for spec in SPECS.values():
+            own = {k: h for k, h in spec.settings.help().items() if k not in common}
+            listed = "; ".join(f"{k} ({h})" for k, h in own.items()) or "no others"
+            parts.append(f"{spec.display_name}: {listed}")
+        return ". ".join(parts)
+
+
 def _server_args(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("server")
     group.add_argument("--vendor", required=True, help=f"one of {VENDORS}")
@@ -29,15 +46,15 @@ def _server_args(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--password-env", metavar="VAR", help="the environment variable that holds the password"
     )
-    group.add_argument(
+    setting = group.add_argument(
         "--setting",
         action="append",
         default=[],
         metavar="KEY=VALUE",
         dest="settings",
-        help="a server setting, repeatable: tls_sha256 (all vendors); Axxon One prefix; Axxon PSIM "
-        "web2_url web2_version; VDG Sense share_server_prefix with share_local_path; exacq server_id",
+        help="a server setting, repeatable: %(known)s",
     )
+    setting.known = _SettingsHelp()  # type: ignore[attr-defined]  # read by argparse's %-expansion
 
 
 def _span_args(parser: argparse.ArgumentParser) -> None:

@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TextIO
 
+from vms_desk.jobs.listeners import JobProgress
 from vms_desk.jobs.records import JobRecord
 
 REFRESH = 0.2
@@ -37,13 +38,14 @@ class ProgressLine:
         self.states[record.id] = str(record.state)
         self.draw(force=True)
 
-    def on_progress(self, job_id: str, done: int, total: int | None, rate: float, server: float) -> None:
+    def on_progress(self, value: JobProgress) -> None:
         """Engine progress listener."""
+        done, total = value.done, value.total
         if done or total:
             share = f" {100 * done / total:.0f}%" if total else ""
-            self.figures[job_id] = f"{_size(done)}{share} {_size(rate)}/s"
+            self.figures[value.job_id] = f"{_size(done)}{share} {_size(value.rate)}/s"
         else:
-            self.figures[job_id] = f"{100 * server:.0f}%"
+            self.figures[value.job_id] = f"{100 * value.server_progress:.0f}%"
         self.draw()
 
     def draw(self, *, force: bool = False) -> None:

@@ -14,17 +14,12 @@ import sys
 
 from vms_desk.core.errors import InputError
 from vms_desk.core.jobstate import JobState
-from vms_desk.core.models import ServerConfig
-from vms_desk.evidence.audit import AuditLog
 from vms_desk.jobs.credentials import password_from_env
-from vms_desk.jobs.engine import Engine
 from vms_desk.jobs.records import JobRecord
 from vms_desk.jobs.store import JobStore
-from vms_desk.paths import home_dir, store_path
-from vms_desk.settings import Settings
-from vms_desk.vendors.http_client import make_http_client
+from vms_desk.workstation.root import Workstation
 
-from .common import EXIT_FAILED, EXIT_OK, poll_policy, print_json, retry_policy, say_error, settings
+from .common import EXIT_FAILED, EXIT_OK, open_workstation, print_json, say_error
 from .export import job_json
 from .progress import ProgressLine
 
@@ -34,9 +29,7 @@ MIN_PREFIX = 8  # the short id `vms-desk jobs` shows
 def resume(args: argparse.Namespace) -> int:
     """Resume every interrupted job (or those named); exit 0 only when every one ends done."""
     password = password_from_env(args.password_env)
-    store = JobStore(store_path())
-    wanted = _job_ids(store, args.jobs) if args.jobs else None
-    records = asyncio.run(_resume(store, password, settings(), wanted, show_progress=not args.json))
+    records, store = asyncio.run(_resume(args.jobs, password, show_progress=not args.json))
     if args.json:
         print_json([job_json(r) for r in records])
     else:
@@ -49,7 +42,8 @@ def resume(args: argparse.Namespace) -> int:
     for record in failed:
         reason = record.error or _last_word(store, record)
         say_error(reason if len(records) == 1 else f"{record.camera_name or record.camera_id}: {reason}")
-    untaken = sorted((wanted or set()) - {r.id for r in records})
+    wanted = _job_ids(store, args.jobs) if args.jobs else set()
+    untaken = sorted(wanted - {r.id for r in records})
     if untaken:
         states = ", ".join(f"{i[:MIN_PREFIX]} is {store.get(i).state}" for i in untaken)
         say_error(f"Not resumed ({states}): only interrupted jobs no other vms_desk runs can be resumed.")
@@ -76,35 +70,23 @@ def _job_ids(store: JobStore, given: list[str]) -> set[str]:
 
 
 async def _resume(
-    store: JobStore, password: str | None, values: Settings, wanted: set[str] | None, *, show_progress: bool
-) -> list[JobRecord]:
+    given: list[str], password: str | None, *, show_progress: bool
+) -> tuple[list[JobRecord], JobStore]:
+    workstation: Workstation = open_workstation()
+    # The one password given serves the server(s) of the resumed jobs that have none saved.
+    workstation.passwords.fallback = password
+    engine, store = workstation.engine, workstation.store
     progress = ProgressLine() if show_progress and sys.stderr.isatty() else None
-
-    def credentials(_: ServerConfig) -> str | None:
-        return password  # the one password given, for the server(s) of the resumed jobs
-
-    async with make_http_client() as http:
-        engine = Engine(
-            store,
-            http,
-            credentials,
-            per_server=values.per_server,
-            overall=values.overall,
-            retry=retry_policy(values),
-            poll=poll_policy(values),
-            audit=AuditLog(home_dir(create=True)),
-        )
+    try:
+        wanted = _job_ids(store, given) if given else None
         if progress is not None:
             engine.add_listener(progress.on_record)
             engine.add_progress_listener(progress.on_progress)
         resumed = engine.resume_interrupted(wanted)
-        try:
-            await engine.run_until_idle()
-        except asyncio.CancelledError:
-            # Ctrl-C: the running jobs become interrupted again, for the next resume to take up.
-            await engine.stop()
-            raise
-        finally:
-            if progress is not None:
-                progress.close()
-    return [store.get(r.id) for r in resumed]
+        # Ctrl-C: the running jobs become interrupted again (engine.stop), for the next resume.
+        await engine.run_until_idle()
+        return [store.get(r.id) for r in resumed], store
+    finally:
+        if progress is not None:
+            progress.close()
+        await workstation.aclose()

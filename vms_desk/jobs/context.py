@@ -7,10 +7,9 @@ from dataclasses import dataclass
 
 from vms_desk.jobs.backoff import PollPolicy, RetryPolicy
 from vms_desk.jobs.clients import ClientPool
+from vms_desk.jobs.listeners import ProgressListener
 from vms_desk.jobs.records import JobRecord
 from vms_desk.jobs.store import JobStore
-
-ProgressSink = Callable[[str, int, "int | None", float, float], None]
 
 
 @dataclass
@@ -22,6 +21,6 @@ class RunContext:
     retry: RetryPolicy
     poll: PollPolicy
     on_record: Callable[[JobRecord], None]
-    on_progress: ProgressSink
+    on_progress: ProgressListener
     shutting_down: Callable[[], bool]
     owner: str

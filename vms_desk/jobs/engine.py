@@ -13,8 +13,6 @@ import uuid
 from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 
-import httpx
-
 from vms_desk.core.errors import VmsDeskError
 from vms_desk.core.export import ExportRequest
 from vms_desk.core.jobstate import JobState
@@ -22,17 +20,16 @@ from vms_desk.core.models import ServerConfig
 from vms_desk.core.options import JsonValue, redact
 from vms_desk.evidence.audit import AuditLog
 from vms_desk.jobs.auditing import AuditRecorder
-from vms_desk.jobs.backoff import PollPolicy, RetryPolicy
-from vms_desk.jobs.clients import ClientFactory, ClientPool
+from vms_desk.jobs.backoff import PollPolicy
+from vms_desk.jobs.clients import ClientPool
 from vms_desk.jobs.codec import utc_now
 from vms_desk.jobs.context import RunContext
-from vms_desk.jobs.credentials import Credentials, looks_secret, server_key
+from vms_desk.jobs.credentials import looks_secret, server_key
 from vms_desk.jobs.listeners import Listeners, ProgressListener, RecordListener
 from vms_desk.jobs.owner import new_owner
 from vms_desk.jobs.records import JobRecord
 from vms_desk.jobs.runner import JobRun
 from vms_desk.jobs.store import JobStore
-from vms_desk.vendors.registry import create_client
 
 log = logging.getLogger(__name__)
 
@@ -52,22 +49,21 @@ class Engine:
     def __init__(
         self,
         store: JobStore,
-        http: httpx.AsyncClient,
-        credentials: Credentials,
+        clients: ClientPool,
+        audit: AuditLog | None,
         *,
         per_server: int = 1,
         overall: int = 4,
-        retry: RetryPolicy | None = None,
         poll: PollPolicy | None = None,
-        client_factory: ClientFactory = create_client,
-        audit: AuditLog | None = None,
     ) -> None:
+        """Built by the Workstation (the one composition root), which always passes the audit log;
+        tests of the engine alone may pass None. The retry pace is the client pool's."""
         self.store = store
         # Names this process so that, once it is gone (even killed), the next start sees it at once.
         self.owner = new_owner()
-        self.retry_policy = retry or RetryPolicy()
+        self.clients = clients
+        self.retry_policy = clients.policy
         self.poll_policy = poll or PollPolicy()
-        self.clients = ClientPool(http, credentials, policy=self.retry_policy, factory=client_factory)
         self._per_server = per_server
         self._overall = asyncio.Semaphore(overall)
         self._server_slots: dict[str, asyncio.Semaphore] = {}
@@ -87,7 +83,7 @@ class Engine:
         return self._listeners.add_record(callback)
 
     def add_progress_listener(self, callback: ProgressListener) -> Callable[[], None]:
-        """Call `callback(job_id, done, total, rate, server_progress)` (about 10 times a second at most)."""
+        """Call `callback(JobProgress)` (about 10 times a second per job at most)."""
         return self._listeners.add_progress(callback)
 
     # --- queue ----------------------------------------------------------------------------------------

@@ -1,28 +1,52 @@
-"""Subscribers to job changes: whole records on every change, throttled byte progress while downloading.
+"""Subscribers to job changes: whole records on every change, throttled progress while a job runs.
 
-A failing subscriber is logged and skipped; it never breaks a job or the other subscribers.
+Progress is one `JobProgress` value, throttled here and only here (about ten a second per job, the
+last of a transfer always delivered), so the window's bridge and the CLI's progress line just show
+what arrives. A failing subscriber is logged and skipped; it never breaks a job or the other subscribers.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from vms_desk.jobs.records import JobRecord
 
 log = logging.getLogger(__name__)
 
+PROGRESS_INTERVAL = 0.1  # seconds between two progress values of one job
+
+
+@dataclass(frozen=True)
+class JobProgress:
+    """One job's figures: bytes done, total (None when unknown), rate in B/s, the server's progress 0..1."""
+
+    job_id: str
+    done: int = 0
+    total: int | None = None
+    rate: float = 0.0
+    server_progress: float = 0.0
+
+    @property
+    def complete(self) -> bool:
+        """True for the last value of a transfer (every byte there)."""
+        return self.total is not None and self.done >= self.total
+
+
 RecordListener = Callable[[JobRecord], None]
-# (job id, bytes done, total bytes or None, bytes per second, the server's progress 0..1)
-ProgressListener = Callable[[str, int, "int | None", float, float], None]
+ProgressListener = Callable[[JobProgress], None]
 
 
 class Listeners:
     """The engine's two lists of subscribers."""
 
-    def __init__(self) -> None:
+    def __init__(self, interval: float = PROGRESS_INTERVAL) -> None:
         self._records: list[RecordListener] = []
         self._progress: list[ProgressListener] = []
+        self._interval = interval
+        self._sent_at: dict[str, float] = {}
 
     def add_record(self, callback: RecordListener) -> Callable[[], None]:
         """Subscribe to record changes; returns a function that unsubscribes."""
@@ -36,16 +60,22 @@ class Listeners:
 
     def record(self, record: JobRecord) -> None:
         """Tell every record subscriber."""
+        if record.state.finished:
+            self._sent_at.pop(record.id, None)
         for callback in list(self._records):
             try:
                 callback(record)
             except Exception:
                 log.exception("job listener failed")
 
-    def progress(self, job_id: str, done: int, total: int | None, rate: float, server: float) -> None:
-        """Tell every progress subscriber."""
+    def progress(self, value: JobProgress) -> None:
+        """Tell every progress subscriber, at most every `interval` seconds per job."""
+        now = time.monotonic()
+        if not value.complete and now - self._sent_at.get(value.job_id, -1e9) < self._interval:
+            return
+        self._sent_at[value.job_id] = now
         for callback in list(self._progress):
             try:
-                callback(job_id, done, total, rate, server)
+                callback(value)
             except Exception:
                 log.exception("progress listener failed")

@@ -31,6 +31,7 @@ from vms_desk.jobs.codec import utc_now
 from vms_desk.jobs.context import RunContext
 from vms_desk.jobs.download import download_file
 from vms_desk.jobs.finalize import export_failure, remove_job_files, verify_files, write_job_manifest
+from vms_desk.jobs.listeners import JobProgress
 from vms_desk.jobs.records import FileRecord, JobRecord
 from vms_desk.jobs.resuming import all_saved, kept_file, resumed_from, waits_for_server
 from vms_desk.jobs.spans import actual_span
@@ -191,7 +192,7 @@ class JobRun:
         while True:
             status = await retrying(lambda: client.poll(handle), self.ctx.retry, on_retry=self._on_retry)
             self.server_progress = max(0.0, min(1.0, status.progress))
-            self.ctx.on_progress(self.record.id, 0, None, 0.0, self.server_progress)
+            self.ctx.on_progress(JobProgress(self.record.id, server_progress=self.server_progress))
             if status.phase is ExportPhase.DONE:
                 self.server_progress = 1.0
                 return status
@@ -275,7 +276,7 @@ class JobRun:
             self._event(f"Saved {name} ({result.size} bytes, SHA-256 {result.sha256}).")
 
     def _progress(self, done: int, total: int | None, rate: float) -> None:
-        self.ctx.on_progress(self.record.id, done, total, rate, self.server_progress)
+        self.ctx.on_progress(JobProgress(self.record.id, done, total, rate, self.server_progress))
         now = time.monotonic()
         if now - self._stored_at >= STORE_INTERVAL:
             self._stored_at = now

@@ -1,22 +1,12 @@
-"""Which simulator module serves which vendor, and a one-call way to start one."""
+"""A one-call way to start a vendor's simulator (each vendor's SPEC names its simulator app)."""
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from typing import Any
 
 from vms_desk.core.models import Vendor
 from vms_desk.sim.base import SimServer, SimState
-
-# Each module exposes `build(state: SimState) -> ASGI app`.
-SIM_MODULES: dict[Vendor, str] = {
-    Vendor.AXXON_ONE: "vms_desk.sim.axxon_one",
-    Vendor.AXXON_PSIM: "vms_desk.sim.axxon_psim",
-    Vendor.VDG_SENSE: "vms_desk.sim.vdg_sense",
-    Vendor.EXACQ: "vms_desk.sim.exacq",
-    Vendor.AXIS: "vms_desk.sim.axis",
-}
 
 
 @dataclass
@@ -45,9 +35,10 @@ class RunningSim:
 
 
 def build_app(vendor: Vendor, state: SimState) -> Any:
-    """The ASGI app simulating `vendor`."""
-    module = importlib.import_module(SIM_MODULES[vendor])
-    return module.build(state)
+    """The ASGI app simulating `vendor`, as its SPEC declares it."""
+    from vms_desk.vendors.registry import spec  # the catalogue of vendors; sim code itself needs only core
+
+    return spec(vendor).simulator(state)
 
 
 def start_sim(

@@ -1,40 +1,56 @@
-"""The typed registry of vendor clients: one place maps a Vendor to its client class."""
+"""The registry of vendors: every vendor's SPEC, listed by explicit import (a sixth vendor is one line).
+
+Plain imports, not module-path strings, so type checkers and the frozen build see every vendor.
+"""
 
 from __future__ import annotations
-
-import importlib
-from typing import Protocol
 
 import httpx
 
 from vms_desk.core.models import ServerConfig, Vendor
+from vms_desk.core.options import Capabilities
 from vms_desk.core.protocol import VendorClient
+from vms_desk.vendors.axis import SPEC as AXIS
+from vms_desk.vendors.axxon_one import SPEC as AXXON_ONE
+from vms_desk.vendors.axxon_psim import SPEC as AXXON_PSIM
+from vms_desk.vendors.exacq import SPEC as EXACQ
+from vms_desk.vendors.spec import ClientFactory, VendorSpec
+from vms_desk.vendors.vdg_sense import SPEC as VDG_SENSE
 
-# Each subpackage exposes `Client(config, password, http)` implementing core.protocol.VendorClient.
-CLIENT_MODULES: dict[Vendor, str] = {
-    Vendor.AXXON_ONE: "vms_desk.vendors.axxon_one",
-    Vendor.AXXON_PSIM: "vms_desk.vendors.axxon_psim",
-    Vendor.VDG_SENSE: "vms_desk.vendors.vdg_sense",
-    Vendor.EXACQ: "vms_desk.vendors.exacq",
-    Vendor.AXIS: "vms_desk.vendors.axis",
-}
+SPECS: dict[Vendor, VendorSpec] = {s.vendor: s for s in (AXXON_ONE, AXXON_PSIM, VDG_SENSE, EXACQ, AXIS)}
+
+__all__ = [
+    "SPECS",
+    "ClientFactory",
+    "client_class",
+    "create_client",
+    "parse_server_settings",
+    "spec",
+    "static_capabilities",
+]
 
 
-class ClientFactory(Protocol):
-    """The constructor every vendor client has."""
-
-    def __call__(self, config: ServerConfig, password: str | None, http: httpx.AsyncClient) -> VendorClient:
-        """Create a client for one server."""
-        ...
+def spec(vendor: Vendor) -> VendorSpec:
+    """The SPEC of `vendor`."""
+    return SPECS[vendor]
 
 
 def client_class(vendor: Vendor) -> ClientFactory:
     """The client class for `vendor`."""
-    module = importlib.import_module(CLIENT_MODULES[vendor])
-    factory: ClientFactory = module.Client
-    return factory
+    return SPECS[vendor].client
 
 
 def create_client(config: ServerConfig, password: str | None, http: httpx.AsyncClient) -> VendorClient:
     """A client for the server `config` describes, using the injected HTTP client."""
     return client_class(config.vendor)(config, password, http)
+
+
+def static_capabilities(config: ServerConfig) -> Capabilities | None:
+    """The vendor's capabilities when they are known without its server, else None."""
+    known = SPECS[config.vendor].static_capabilities
+    return known(config) if known is not None else None
+
+
+def parse_server_settings(vendor: Vendor, values: dict[str, str]) -> dict[str, str]:
+    """`values` checked against the vendor's settings model; InputError with a sentence if not."""
+    return SPECS[vendor].settings.parse(values, vendor.display_name)

@@ -43,7 +43,15 @@ class PasswordVault:
 
     def __init__(self) -> None:
         self._session: dict[str, str] = {}
-        self.persistent = _keyring_usable()
+        self._persistent: bool | None = None
+
+    @property
+    def persistent(self) -> bool:
+        """True when an OS credential store keeps passwords beyond this session (asked on first use:
+        finding the keyring backend can take a noticeable time, so it stays off the start-up path)."""
+        if self._persistent is None:
+            self._persistent = _keyring_usable()
+        return self._persistent
 
     def get(self, server_id: str) -> str | None:
         """The stored password, or None."""

@@ -12,9 +12,9 @@ from PySide6.QtCore import Qt
 from vms_desk.core.export import ExportRequest
 from vms_desk.core.jobstate import JobState
 from vms_desk.core.models import ServerConfig, TimeSpan, Vendor
+from vms_desk.jobs.listeners import JobProgress
 from vms_desk.jobs.records import FileRecord, JobRecord
 from vms_desk.jobs.store import JobStore
-from vms_desk.ui.jobs.bridge import Progress
 from vms_desk.ui.jobs.filter import STATE_FILTERS, JobFilterProxy
 from vms_desk.ui.jobs.model import (
     COL_BYTES,
@@ -116,13 +116,13 @@ def test_progress_updates_bytes_rate_and_eta(store):
     assert model.data(running, ProgressRole) == 0.25
     changed = []
     model.dataChanged.connect(lambda a, b: changed.append((a.column(), b.column())))
-    model.apply_progress(Progress(job.id, 2000, 4000, 1000.0, None))
+    model.apply_progress(JobProgress(job.id, 2000, 4000, 1000.0))
     assert changed == [(COL_STATE, COL_ETA)]
     assert model.data(running, ProgressRole) == 0.5
     assert model.data(running.siblingAtColumn(COL_STATE)) == "Downloading 50%"
     assert model.data(running.siblingAtColumn(COL_BYTES)) == "2.0 of 4.0 KB · 1.0 KB/s"
     assert model.data(running.siblingAtColumn(COL_ETA)) == "2 s"
-    model.apply_progress(Progress("unknown-job", 1, 2, 1.0, None))  # ignored, no crash
+    model.apply_progress(JobProgress("unknown-job", 1, 2, 1.0))  # ignored, no crash
 
 
 def test_upsert_inserts_at_top_and_replaces(store):
@@ -168,9 +168,11 @@ class _FakeEngine:
 
     def add_listener(self, callback):
         self.listeners.append(callback)
+        return lambda: self.listeners.remove(callback)
 
     def add_progress_listener(self, callback):
         self.progress_listeners.append(callback)
+        return lambda: self.progress_listeners.remove(callback)
 
 
 def test_bridge_throttles_a_flood_to_the_latest_figures(qtbot, store):
@@ -179,13 +181,13 @@ def test_bridge_throttles_a_flood_to_the_latest_figures(qtbot, store):
     engine = _FakeEngine()
     bridge = EngineBridge(engine, interval_ms=50)
     job = store.jobs()[0]
-    seen: list[Progress] = []
+    seen: list[JobProgress] = []
     records: list[JobRecord] = []
     bridge.progressChanged.connect(seen.append)
     bridge.jobChanged.connect(records.append)
     with qtbot.waitSignal(bridge.flushed, timeout=2000):
         for done in range(5000):
-            engine.progress_listeners[0](job.id, done, 5000, 1e6, 0.5)
+            engine.progress_listeners[0](JobProgress(job.id, done, 5000, 1e6, 0.5))
         engine.listeners[0](job)
     assert [p.done for p in seen] == [4999]  # one update for 5000 callbacks
     assert records == [job]

@@ -90,8 +90,8 @@ async def test_server_cameras_and_recordings_reach_tree_and_timeline(gui, sim_fa
     assert model.data(model.server_index(server_id), StatusRole) is ServerStatus.ONLINE
     node = model.server(server_id)
     assert [c.name for c in node.cameras][:2] == ["Entrance", "Parking Lot"]
-    assert gui.servers.password(server_id) == "pw-station-7"
-    assert "pw-station-7" not in gui.servers.path.read_text()
+    assert gui.workstation.servers.password(server_id) == "pw-station-7"
+    assert "pw-station-7" not in gui.workstation.servers.path.read_text()
 
     assert window.sources.select_camera(server_id, node.cameras[0].id)
     assert window.sources.select_camera(server_id, node.cameras[1].id, add=True)
@@ -111,7 +111,7 @@ async def test_server_cameras_and_recordings_reach_tree_and_timeline(gui, sim_fa
     window.server_actions.remove_now(server_id)
     await window.tasks.wait()
     assert model.rowCount() == 0
-    assert gui.servers.password(server_id) is None
+    assert gui.workstation.servers.password(server_id) is None
 
 
 @pytest.mark.asyncio
@@ -127,7 +127,7 @@ async def test_add_server_through_the_dialog(gui, sim_factory, memory_keyring):
     dialog.password.setText("demo")
     dialog.buttons.button(QDialogButtonBox.StandardButton.Save).click()
     await window.connections.wait_idle()
-    [saved] = gui.servers.servers()
+    [saved] = gui.workstation.servers.servers()
     assert saved.config.url == sim.url
     assert memory_keyring.items == {("vms_desk", saved.id): "demo"}
     index = window.source_model.server_index(saved.id)
@@ -173,7 +173,7 @@ async def test_retry_asks_again_for_a_secret_that_was_never_stored(home, http, m
     try:
         parts.start()
         seen: list[JobRecord] = []
-        parts.engine.add_listener(seen.append)
+        parts.workstation.engine.add_listener(seen.append)
         ask = parts.window.retry_job(job_id)
         assert ask is not None
         assert "password" in ask.labelText()
@@ -183,7 +183,7 @@ async def test_retry_asks_again_for_a_secret_that_was_never_stored(home, http, m
         await parts.window.tasks.wait()
         assert seen[0].state is JobState.QUEUED
         assert seen[0].request.options == {"password": "***"}  # the store still has no secret
-        assert parts.engine._secrets.get(job_id) == {"password": "zip-secret"}
+        assert parts.workstation.engine._secrets.get(job_id) == {"password": "zip-secret"}
     finally:
         await parts.aclose()
         parts.dispose()

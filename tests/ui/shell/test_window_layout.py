@@ -181,7 +181,7 @@ async def test_delete_removes_a_job_after_a_confirmation(home, http, memory_keyr
         QTest.keyClick(dock.view, Qt.Key.Key_Delete)
         dock.confirm_box.button(QMessageBox.StandardButton.Yes).click()
         assert window.job_model.row_of(job_id) == -1
-        assert [j.id for j in parts.store.jobs()] == []
+        assert [j.id for j in parts.workstation.store.jobs()] == []
     finally:
         await parts.aclose()
         parts.dispose()
@@ -236,7 +236,7 @@ async def test_a_snapshot_is_noted_in_the_jobs_events_not_in_the_manifest(home, 
         text = parts.window.evidence.snapshot_taken(shot)
         assert text.startswith(f"Snapshot saved as snapshots/{shot.name} and noted in the job's history")
         assert parts.window.status_text.text() == text
-        last = parts.store.events(job_id)[-1]
+        last = parts.workstation.store.events(job_id)[-1]
         assert last.state is JobState.DONE
         assert f"Snapshot snapshots/{shot.name} ({shot.stat().st_size} bytes, SHA-256 " in last.detail
         assert "the manifest is unchanged" in last.detail

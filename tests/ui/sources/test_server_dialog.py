@@ -21,8 +21,12 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _dialog(qtbot, http, url: str, password: str) -> ServerDialog:
-    dialog = ServerDialog(http, persistent_passwords=True)
+async def _not_called(config: ServerConfig, password: str | None) -> str:
+    raise AssertionError("no connection test expected here")
+
+
+def _dialog(qtbot, check, url: str, password: str) -> ServerDialog:
+    dialog = ServerDialog(check, persistent_passwords=True)
     qtbot.addWidget(dialog)
     dialog.vendor.setCurrentIndex(dialog.vendor.findData(Vendor.AXXON_ONE))
     dialog.url.setText(url)
@@ -32,9 +36,9 @@ def _dialog(qtbot, http, url: str, password: str) -> ServerDialog:
 
 
 @pytest.mark.asyncio
-async def test_connection_succeeds_and_counts_cameras(qtbot, http, sim_factory):
+async def test_connection_succeeds_and_counts_cameras(qtbot, workstation, sim_factory):
     sim = sim_factory(Vendor.AXXON_ONE)
-    dialog = _dialog(qtbot, http, sim.url, "demo")
+    dialog = _dialog(qtbot, workstation.check_server, sim.url, "demo")
     assert await dialog.test_connection() is True
     assert "Connected" in dialog.result.text()
     assert "4 cameras found" in dialog.result.text()
@@ -42,9 +46,9 @@ async def test_connection_succeeds_and_counts_cameras(qtbot, http, sim_factory):
 
 
 @pytest.mark.asyncio
-async def test_wrong_password_is_explained(qtbot, http, sim_factory):
+async def test_wrong_password_is_explained(qtbot, workstation, sim_factory):
     sim = sim_factory(Vendor.AXXON_ONE)
-    dialog = _dialog(qtbot, http, sim.url, "not-the-password")
+    dialog = _dialog(qtbot, workstation.check_server, sim.url, "not-the-password")
     with qtbot.assertNotEmitted(dialog.saved):
         assert await dialog.test_connection() is False
     text = dialog.result.text()
@@ -54,8 +58,8 @@ async def test_wrong_password_is_explained(qtbot, http, sim_factory):
 
 
 @pytest.mark.asyncio
-async def test_unreachable_server_is_explained(qtbot, http):
-    dialog = _dialog(qtbot, http, f"http://127.0.0.1:{_free_port()}", "demo")
+async def test_unreachable_server_is_explained(qtbot, workstation):
+    dialog = _dialog(qtbot, workstation.check_server, f"http://127.0.0.1:{_free_port()}", "demo")
     assert await dialog.test_connection() is False
     text = dialog.result.text()
     assert text
@@ -65,14 +69,14 @@ async def test_unreachable_server_is_explained(qtbot, http):
 
 
 @pytest.mark.asyncio
-async def test_bad_address_is_refused_before_connecting(qtbot, http):
-    dialog = _dialog(qtbot, http, "ftp://example.invalid", "demo")
+async def test_bad_address_is_refused_before_connecting(qtbot, workstation):
+    dialog = _dialog(qtbot, workstation.check_server, "ftp://example.invalid", "demo")
     assert await dialog.test_connection() is False
     assert "http://" in dialog.result.text()
 
 
-def test_save_emits_config_and_password(qtbot, http):
-    dialog = _dialog(qtbot, http, "http://127.0.0.1:8000/", "secret")
+def test_save_emits_config_and_password(qtbot):
+    dialog = _dialog(qtbot, _not_called, "http://127.0.0.1:8000/", "secret")
     dialog.name.setText("Main station")
     with qtbot.waitSignal(dialog.saved) as signal:
         dialog.buttons.accepted.emit()
@@ -102,7 +106,7 @@ def test_passwords_go_to_the_keyring_never_to_the_file(tmp_path, memory_keyring)
     assert ServersStore(tmp_path).load() == []
 
 
-def test_without_a_keyring_passwords_live_in_memory_and_the_dialog_says_so(qtbot, http, tmp_path):
+def test_without_a_keyring_passwords_live_in_memory_and_the_dialog_says_so(qtbot, tmp_path):
     previous = keyring.get_keyring()
     keyring.set_keyring(FailKeyring())
     try:
@@ -114,7 +118,7 @@ def test_without_a_keyring_passwords_live_in_memory_and_the_dialog_says_so(qtbot
         assert store.password(server.id) == "pw"
         assert ServersStore(tmp_path, PasswordVault()).load()[0].id == server.id
         assert PasswordVault().get(server.id) is None  # a new session has forgotten it
-        dialog = ServerDialog(http, persistent_passwords=vault.persistent)
+        dialog = ServerDialog(_not_called, persistent_passwords=vault.persistent)
         qtbot.addWidget(dialog)
         assert "this session only" in dialog.password_note.text()
     finally:

@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from engine_helpers import make_engine
 
 from vms_desk.core.export import ExportRequest
 from vms_desk.core.jobstate import JobState
@@ -21,6 +22,7 @@ from vms_desk.evidence.verify import verify
 from vms_desk.jobs.backoff import PollPolicy, RetryPolicy
 from vms_desk.jobs.credentials import fixed_credentials, server_key
 from vms_desk.jobs.engine import Engine, JobBusy
+from vms_desk.jobs.listeners import JobProgress
 from vms_desk.jobs.records import JobRecord
 from vms_desk.jobs.store import JobStore
 from vms_desk.sim.registry import RunningSim
@@ -70,12 +72,10 @@ def store_bytes(path: Path) -> bytes:
     return b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
 
 
-def make_engine(
-    tmp_path: Path, http: httpx.AsyncClient, credentials: Callable[..., Any], **kw: Any
-) -> Engine:
+def engine_for(tmp_path: Path, http: httpx.AsyncClient, credentials: Callable[..., Any], **kw: Any) -> Engine:
     kw.setdefault("retry", FAST_RETRY)
     kw.setdefault("poll", FAST_POLL)
-    return Engine(JobStore(tmp_path / "jobs.sqlite3"), http, credentials, **kw)
+    return make_engine(JobStore(tmp_path / "jobs.sqlite3"), http, credentials, **kw)
 
 
 async def export_one(
@@ -110,16 +110,16 @@ async def test_export_runs_every_state_and_releases_the_server_after_rename(
     server, credentials = server_of(sim)
     out = tmp_path / "out"
     seen: list[tuple[list[Path], list[Path]]] = []
-    engine = make_engine(
+    engine = engine_for(
         tmp_path,
         http,
         credentials,
         client_factory=lambda c, p, h: SpyClient(create_client(c, p, h), out, seen),
     )
     changes: list[JobRecord] = []
-    progress: list[tuple[str, int, int | None, float, float]] = []
+    progress: list[JobProgress] = []
     engine.add_listener(changes.append)
-    engine.add_progress_listener(lambda *a: progress.append(a))
+    engine.add_progress_listener(progress.append)
     record = await export_one(engine, server, out)
 
     assert record.state is JobState.DONE, record.error
@@ -145,8 +145,8 @@ async def test_export_runs_every_state_and_releases_the_server_after_rename(
     assert {f.name for f in files} == {record.files[0].name}
     methods = [(r.method, r.path.rsplit("/", 1)[-1]) for r in sim.state.requests if "/export/" in r.path]
     assert methods[-2:] == [("GET", "file"), ("DELETE", record.handle.export_ids[0])]  # type: ignore[union-attr]
-    assert progress[-1][1] == record.files[0].size
-    assert any(p[4] == 1.0 for p in progress)
+    assert progress[-1].done == record.files[0].size
+    assert any(p.server_progress == 1.0 for p in progress)
     events = [e.detail for e in engine.store.events(record.id)]
     assert "The export was deleted from the Axxon One server." in events
 
@@ -158,7 +158,7 @@ async def test_vendor_failure_fails_the_job_and_cleans_everything(
     sim = sim_factory(Vendor.AXXON_ONE)
     sim.state.faults.update(export_fails=1)
     server, credentials = server_of(sim)
-    engine = make_engine(tmp_path, http, credentials)
+    engine = engine_for(tmp_path, http, credentials)
     record = await export_one(engine, server, tmp_path / "out")
     assert record.state is JobState.FAILED
     assert record.error
@@ -178,7 +178,7 @@ async def test_transient_5xx_is_retried(
     sim = sim_factory(Vendor.AXXON_ONE)
     sim.state.faults.update(fail_next=2, fail_status=503, fail_path="/status")
     server, credentials = server_of(sim)
-    engine = make_engine(tmp_path, http, credentials)
+    engine = engine_for(tmp_path, http, credentials)
     record = await export_one(engine, server, tmp_path / "out")
     assert record.state is JobState.DONE, record.error
     assert any("try 1 of 3" in e.detail for e in engine.store.events(record.id))
@@ -191,7 +191,7 @@ async def test_persistent_5xx_gives_up_with_the_last_error(
     sim = sim_factory(Vendor.AXXON_ONE)
     sim.state.faults.update(fail_next=100, fail_status=500, fail_path="/export/archive")
     server, credentials = server_of(sim)
-    engine = make_engine(tmp_path, http, credentials)
+    engine = engine_for(tmp_path, http, credentials)
     record = await export_one(engine, server, tmp_path / "out")
     assert record.state is JobState.FAILED
     assert "HTTP 500" in record.error
@@ -204,7 +204,7 @@ async def test_wrong_password_fails_at_once(
 ) -> None:
     sim = sim_factory(Vendor.AXXON_ONE)
     server, credentials = server_of(sim, password="wrong")
-    engine = make_engine(tmp_path, http, credentials)
+    engine = engine_for(tmp_path, http, credentials)
     record = await export_one(engine, server, tmp_path / "out")
     assert record.state is JobState.FAILED
     assert "password" in record.error
@@ -217,7 +217,7 @@ async def test_unknown_camera_is_refused_by_name(
 ) -> None:
     sim = sim_factory(Vendor.AXXON_ONE)
     server, credentials = server_of(sim)
-    engine = make_engine(tmp_path, http, credentials)
+    engine = engine_for(tmp_path, http, credentials)
     req = request().model_copy(update={"camera_id": "Server1/DeviceIpint.99/SourceEndpoint.video:0:0"})
     record = await export_one(engine, server, tmp_path / "out", req)
     assert record.state is JobState.FAILED
@@ -231,7 +231,7 @@ async def test_dropped_download_still_completes(
     sim = sim_factory(Vendor.AXXON_ONE)
     sim.state.faults.update(drop_after=1_000, drop_count=1)
     server, credentials = server_of(sim)
-    engine = make_engine(tmp_path, http, credentials)
+    engine = engine_for(tmp_path, http, credentials)
     record = await export_one(engine, server, tmp_path / "out")
     assert record.state is JobState.DONE, record.error
     assert len(sim.state.find("/file", "GET")) == 2
@@ -244,7 +244,7 @@ async def test_cancel_while_processing(
 ) -> None:
     sim = sim_factory(Vendor.AXXON_ONE, export_seconds=5)
     server, credentials = server_of(sim)
-    engine = make_engine(tmp_path, http, credentials)
+    engine = engine_for(tmp_path, http, credentials)
     processing = asyncio.Event()
     engine.add_listener(lambda r: processing.set() if r.state is JobState.PROCESSING else None)
     engine.start()
@@ -266,7 +266,7 @@ async def test_export_forgotten_by_the_server_is_restarted_once(
 ) -> None:
     sim = sim_factory(Vendor.AXXON_ONE, export_seconds=1)
     server, credentials = server_of(sim)
-    engine = make_engine(tmp_path, http, credentials)
+    engine = engine_for(tmp_path, http, credentials)
     forgotten: list[str] = []
 
     def forget(record: JobRecord) -> None:
@@ -292,7 +292,7 @@ async def test_serial_per_server_parallel_across_servers(
     first, _ = server_of(first_sim)
     other, _ = server_of(other_sim)
     credentials = fixed_credentials({server_key(first): "demo", server_key(other): "demo"})
-    engine = make_engine(tmp_path, http, credentials)
+    engine = engine_for(tmp_path, http, credentials)
     timeline: list[tuple[float, str, JobState]] = []
     engine.add_listener(lambda r: timeline.append((time.monotonic(), r.id, r.state)))
     a1 = await engine.submit(first, request(), camera_name=None, out_dir=tmp_path, case=None, operator=None)
@@ -314,7 +314,7 @@ async def test_stop_interrupts_and_the_next_engine_resumes_the_same_export(
 ) -> None:
     sim = sim_factory(Vendor.AXXON_ONE, export_seconds=1.5)
     server, credentials = server_of(sim)
-    engine = make_engine(tmp_path, http, credentials)
+    engine = engine_for(tmp_path, http, credentials)
     processing = asyncio.Event()
     engine.add_listener(lambda r: processing.set() if r.state is JobState.PROCESSING else None)
     engine.start()
@@ -325,7 +325,7 @@ async def test_stop_interrupts_and_the_next_engine_resumes_the_same_export(
     await engine.stop()
     assert engine.store.get(record.id).state is JobState.INTERRUPTED
 
-    later = make_engine(tmp_path, http, credentials)
+    later = engine_for(tmp_path, http, credentials)
     assert [r.id for r in later.resume_interrupted()] == [record.id]
     await later.run_until_idle()
     final = later.store.get(record.id)
@@ -340,7 +340,7 @@ async def test_retry_and_remove(
     sim = sim_factory(Vendor.AXXON_ONE)
     sim.state.faults.update(export_fails=1)
     server, credentials = server_of(sim)
-    engine = make_engine(tmp_path, http, credentials)
+    engine = engine_for(tmp_path, http, credentials)
     record = await export_one(engine, server, tmp_path / "out")
     assert record.state is JobState.FAILED
     retried = await engine.retry(record.id)
@@ -357,7 +357,7 @@ async def test_retry_and_remove(
 @pytest.mark.asyncio
 async def test_secrets_never_reach_the_store(http: httpx.AsyncClient, tmp_path: Path) -> None:
     server = ServerConfig(vendor=Vendor.AXIS, url="http://127.0.0.1:9", user="root")
-    engine = make_engine(tmp_path, http, fixed_credentials({}))
+    engine = engine_for(tmp_path, http, fixed_credentials({}))
     record = await engine.submit(
         server,
         request(password="hunter2", encryptionformat="zip-aes256"),
@@ -383,7 +383,7 @@ async def test_session_bound_export_lost_at_relogin_is_said_and_restarted(
     """exacqVision export ids die with the API session: after a re-login the job says so and restarts."""
     sim = sim_factory(Vendor.EXACQ, export_seconds=0.8)
     server = ServerConfig(vendor=Vendor.EXACQ, url=sim.url, user="demo")
-    engine = make_engine(tmp_path, http, fixed_credentials({server_key(server): "demo"}))
+    engine = engine_for(tmp_path, http, fixed_credentials({server_key(server): "demo"}))
     expired: list[str] = []
 
     def expire(record: JobRecord) -> None:

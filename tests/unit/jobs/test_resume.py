@@ -9,6 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from engine_helpers import make_engine
 
 from vms_desk.core.export import ExportRequest
 from vms_desk.core.jobstate import JobState
@@ -25,7 +26,7 @@ CAMERA = "Server1/DeviceIpint.1/SourceEndpoint.video:0:0"
 
 
 def _engine(home: Path, http: httpx.AsyncClient, server: ServerConfig) -> Engine:
-    return Engine(
+    return make_engine(
         JobStore(home / "jobs.sqlite3"),
         http,
         fixed_credentials({server_key(server): "demo"}),

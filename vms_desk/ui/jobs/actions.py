@@ -10,10 +10,10 @@ from PySide6.QtWidgets import QInputDialog, QLineEdit, QProgressBar
 from vms_desk.core.errors import VmsDeskError
 from vms_desk.core.jobstate import JobState
 from vms_desk.core.options import REDACTED
+from vms_desk.jobs.listeners import JobProgress
 from vms_desk.jobs.records import JobRecord
 from vms_desk.present.job_text import state_word
 from vms_desk.ui.evidence.actions import EvidenceActions
-from vms_desk.ui.jobs.bridge import Progress
 from vms_desk.ui.jobs.dock import TrayNotifier
 from vms_desk.ui.jobs.model import JobTableModel
 from vms_desk.workstation.tasks import TaskSet
@@ -56,7 +56,7 @@ class JobActions(QObject):
             )
         self.update_overall()
 
-    def progress(self, progress: Progress) -> None:
+    def progress(self, progress: JobProgress) -> None:
         """Live transfer figures of a job."""
         self.model.apply_progress(progress)
         self.update_overall()

@@ -1,29 +1,23 @@
-"""The bridge from engine listeners to Qt signals, throttled so a fast download never floods the loop.
+"""The bridge from engine listeners to Qt signals, delivered on the GUI thread in batches.
 
-Engine callbacks may arrive at any rate and from any thread; the bridge keeps only the latest record
-and the latest progress per job and delivers them on the GUI thread about ten times a second.
+The engine already throttles progress (jobs.listeners); callbacks may still come from any thread, so the
+bridge keeps the latest record and progress per job and delivers them together on the GUI thread.
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
+if TYPE_CHECKING:
+    from vms_desk.jobs.engine import Engine
+    from vms_desk.jobs.listeners import JobProgress
+    from vms_desk.jobs.records import JobRecord
+
 INTERVAL_MS = 100  # ~10 updates a second: smooth for a progress bar, cheap for the event loop
-
-
-@dataclass(frozen=True)
-class Progress:
-    """One job's transfer figures: bytes done, total (None when unknown), rate in B/s, server 0..1."""
-
-    job_id: str
-    done: int
-    total: int | None
-    rate: float
-    server_progress: float | None
 
 
 class EngineBridge(QObject):
@@ -31,7 +25,7 @@ class EngineBridge(QObject):
 
     Signals:
         jobChanged(object): a JobRecord changed state or details (latest record per job per tick).
-        progressChanged(object): a Progress for one job (latest per job per tick).
+        progressChanged(object): a JobProgress for one job (latest per job per tick).
         flushed(): one batch was delivered (tests wait on this).
     """
 
@@ -41,13 +35,13 @@ class EngineBridge(QObject):
     _kick = Signal()
 
     def __init__(
-        self, engine: Any | None = None, parent: QObject | None = None, interval_ms: int = INTERVAL_MS
+        self, engine: Engine | None = None, parent: QObject | None = None, interval_ms: int = INTERVAL_MS
     ) -> None:
         super().__init__(parent)
         self._lock = threading.Lock()
-        self._jobs: dict[str, Any] = {}
-        self._progress: dict[str, Progress] = {}
-        self._unsubscribe: list[Any] = []
+        self._jobs: dict[str, JobRecord] = {}
+        self._progress: dict[str, JobProgress] = {}
+        self._unsubscribe: list[Callable[[], None]] = []
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(interval_ms)
@@ -57,24 +51,20 @@ class EngineBridge(QObject):
         if engine is not None:
             self.attach(engine)
 
-    def attach(self, engine: Any) -> None:
+    def attach(self, engine: Engine) -> None:
         """Listen to the engine's job and progress callbacks (until `stop()`)."""
         self._unsubscribe = [engine.add_listener(self.on_job), engine.add_progress_listener(self.on_progress)]
 
-    def on_job(self, record: Any) -> None:
+    def on_job(self, record: JobRecord) -> None:
         """Engine listener: a job record changed."""
         with self._lock:
-            self._jobs[str(record.id)] = record
+            self._jobs[record.id] = record
         self._kick.emit()
 
-    def on_progress(
-        self, job_id: str, done: int, total: int | None, rate: float, server_progress: float | None = None
-    ) -> None:
+    def on_progress(self, value: JobProgress) -> None:
         """Engine progress listener."""
         with self._lock:
-            self._progress[str(job_id)] = Progress(
-                str(job_id), int(done), total, float(rate), server_progress
-            )
+            self._progress[value.job_id] = value
         self._kick.emit()
 
     def _arm(self) -> None:
@@ -84,8 +74,7 @@ class EngineBridge(QObject):
     def stop(self) -> None:
         """Stop listening, deliver what is pending, stop the timer (shutdown)."""
         for unsubscribe in self._unsubscribe:
-            if callable(unsubscribe):
-                unsubscribe()
+            unsubscribe()
         self._unsubscribe = []
         self._timer.stop()
         self.flush()

@@ -17,9 +17,9 @@ from PySide6.QtGui import QBrush, QColor
 
 from vms_desk.core.jobstate import JobState
 from vms_desk.core.times import local_zone, zone_label
+from vms_desk.jobs.listeners import JobProgress
 from vms_desk.jobs.records import JobRecord
 from vms_desk.present.job_text import bytes_tooltip, format_span, human_bytes, human_duration, state_word
-from vms_desk.ui.jobs.bridge import Progress
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -291,7 +291,7 @@ class JobTableModel(QAbstractTableModel):
         self._live.pop(job_id, None)
         self.endRemoveRows()
 
-    def apply_progress(self, progress: Progress) -> None:
+    def apply_progress(self, progress: JobProgress) -> None:
         """Take the bridge's latest figures for one job and repaint only the changing cells."""
         row = self.row_of(progress.job_id)
         if row < 0:

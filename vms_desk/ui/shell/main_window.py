@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
@@ -34,10 +34,12 @@ from vms_desk.ui.shell.menus import build_menus, set_tab_order
 from vms_desk.ui.sources.connections import Connections
 from vms_desk.ui.sources.server_actions import ServerActions
 from vms_desk.ui.sources.source_model import ServerStatus, SourceModel, StatusRole
-from vms_desk.ui.sources.source_tree import SourcePanel
+from vms_desk.ui.sources.source_tree import CameraRef, SourcePanel
 from vms_desk.ui.timeline.recordings import RecordingsLoader
-from vms_desk.workstation.servers import ServersStore
 from vms_desk.workstation.tasks import TaskSet
+
+if TYPE_CHECKING:
+    from vms_desk.workstation.root import Workstation
 
 log = logging.getLogger(__name__)
 
@@ -53,26 +55,18 @@ class MainWindow(QMainWindow):
     ready = Signal()
     closed = Signal()
 
-    def __init__(
-        self,
-        *,
-        servers: ServersStore,
-        http: Any,
-        engine: Any,
-        settings: QSettings,
-        out_dir: Path,
-        operator: str = "",
-    ) -> None:
+    def __init__(self, *, workstation: Workstation, settings: QSettings, out_dir: Path | None = None) -> None:
         super().__init__()
         self.setObjectName("mainWindow")
         self.setWindowTitle(f"vms_desk {__version__} — video evidence export")
         self.settings = settings
-        self.engine = engine
-        self.servers = servers
+        self.workstation = workstation
+        self.engine = engine = workstation.engine
+        self.servers = servers = workstation.servers
         self.tasks = TaskSet(self.show_error)
 
         self.source_model = SourceModel(self)
-        self.connections = Connections(self.source_model, http, servers.password, self)
+        self.connections = Connections(self.source_model, workstation.clients, self)
         self.sources = SourcePanel(self.source_model)
         self.sources.setMinimumWidth(220)
         self.centre = CentrePanel(self)
@@ -81,12 +75,18 @@ class MainWindow(QMainWindow):
             self,
             servers=servers,
             connections=self.connections,
-            http=http,
+            check=workstation.check_server,
             tasks=self.tasks,
             on_error=self.show_error,
         )
         self.export_flow = ExportFlow(
-            self, self.connections, engine, self.tasks, settings, out_dir=out_dir, operator=operator
+            self,
+            self.connections,
+            engine,
+            self.tasks,
+            settings,
+            out_dir=out_dir or workstation.out_dir(),
+            operator=workstation.operator,
         )
 
         self.setCentralWidget(self.centre)
@@ -253,7 +253,7 @@ class MainWindow(QMainWindow):
         await self.recordings.wait_loaded()
 
     # --- sources and timeline ---------------------------------------------------------------------
-    def _cameras_selected(self, cameras: list[Any]) -> None:
+    def _cameras_selected(self, cameras: list[CameraRef]) -> None:
         self.recordings.set_cameras(cameras)
         self.centre.set_camera_summary(cameras, self.connections)
         self._update_export_enabled()
@@ -300,10 +300,12 @@ class MainWindow(QMainWindow):
 
     def show_error(self, error: VmsDeskError) -> None:
         """A typed error as a non-modal message box with its sentence."""
-        self.show_status(str(error))
-        box = QMessageBox(
-            QMessageBox.Icon.Warning, "vms_desk", str(error), QMessageBox.StandardButton.Ok, self
-        )
+        self.show_notice(str(error))
+
+    def show_notice(self, text: str) -> None:
+        """A sentence the user must see (an error, a damaged file set aside) in a non-modal box."""
+        self.show_status(text)
+        box = QMessageBox(QMessageBox.Icon.Warning, "vms_desk", text, QMessageBox.StandardButton.Ok, self)
         box.setObjectName("errorBox")
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()

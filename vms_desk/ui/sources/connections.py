@@ -1,5 +1,7 @@
-"""Live connections to the user's servers: one vendor client each, feeding the source model.
+"""Live connections to the user's servers, feeding the source model.
 
+The clients are the Workstation's client pool's (the one the jobs use), so a server trusted by its
+certificate fingerprint is pinned here too, and a server is logged in once for listing and exporting.
 Every network call is a coroutine on the qasync loop; the status and camera list land in the
 SourceModel, failures as a status plus the typed error's sentence.
 """
@@ -8,17 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 
-import httpx
 from PySide6.QtCore import QObject, Signal
 
 from vms_desk.core.errors import AuthFailed, ConnectionFailed, ServerBusy, TlsError, VmsDeskError
 from vms_desk.core.models import Camera, Recordings, ServerConfig, TimeSpan
 from vms_desk.core.options import Capabilities
 from vms_desk.core.protocol import VendorClient
+from vms_desk.jobs.clients import ClientPool
 from vms_desk.ui.sources.source_model import ServerStatus, SourceModel
-from vms_desk.vendors.registry import create_client
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ def status_for(error: BaseException) -> ServerStatus:
 
 
 class Connections(QObject):
-    """Owns a vendor client per server id and keeps the source model's status and cameras current.
+    """Keeps the source model's status and cameras current for each server id, through the pool.
 
     Signals:
         listed(str): a server's cameras were listed (it is online).
@@ -46,15 +46,12 @@ class Connections(QObject):
     def __init__(
         self,
         model: SourceModel,
-        http: httpx.AsyncClient,
-        password_for: Callable[[str], str | None],
+        clients: ClientPool,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.model = model
-        self.http = http
-        self._password_for = password_for
-        self._clients: dict[str, VendorClient] = {}
+        self.clients = clients
         self._configs: dict[str, ServerConfig] = {}
         self._capabilities: dict[str, Capabilities] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
@@ -64,17 +61,19 @@ class Connections(QObject):
         return self._configs.get(server_id)
 
     def add(self, server_id: str, config: ServerConfig) -> None:
-        """Show a server in the tree and start connecting to it."""
+        """Show a server in the tree and start connecting to it (an edited server logs in afresh)."""
+        previous = self._configs.get(server_id)
         self._configs[server_id] = config
         self.model.add_server(server_id, config)
-        self.refresh(server_id)
+        self.refresh(server_id, relogin=previous is not None)
 
-    def refresh(self, server_id: str) -> None:
-        """(Re)connect and list cameras in the background; a refresh replaces the client."""
+    def refresh(self, server_id: str, *, relogin: bool = False) -> None:
+        """List the cameras again in the background (connecting first where needed); `relogin` drops
+        the pooled client first (the server's address, user or password changed)."""
         previous = self._tasks.get(server_id)
         if previous is not None and not previous.done():
             previous.cancel()
-        self._tasks[server_id] = asyncio.ensure_future(self._connect(server_id))
+        self._tasks[server_id] = asyncio.ensure_future(self._connect(server_id, relogin=relogin))
 
     async def remove(self, server_id: str) -> None:
         """Forget a server: stop its connection attempt, log out, drop it from the tree."""
@@ -84,51 +83,38 @@ class Connections(QObject):
         self.model.remove_server(server_id)
         self._configs.pop(server_id, None)
         self._capabilities.pop(server_id, None)
-        client = self._clients.pop(server_id, None)
-        if client is not None:
-            await client.aclose()
 
     async def wait_idle(self) -> None:
         """Wait until no connection attempt is running (tests, screenshot mode)."""
         while pending := [t for t in self._tasks.values() if not t.done()]:
             await asyncio.wait(pending)
 
-    async def _connect(self, server_id: str) -> None:
+    async def _connect(self, server_id: str, *, relogin: bool) -> None:
         config = self._configs[server_id]
         self.model.set_status(server_id, ServerStatus.CONNECTING)
         self._capabilities.pop(server_id, None)
-        old = self._clients.pop(server_id, None)
-        if old is not None:
-            await old.aclose()
+        if relogin:
+            await self.clients.forget(config)
         try:
-            client = create_client(config, self._password_for(server_id), self.http)
-        except Exception:
-            self.model.set_status(server_id, ServerStatus.ERROR, "vms_desk cannot talk to this vendor yet.")
-            raise
-        try:
-            await client.connect()
-            cameras = await client.list_cameras()
+            cameras = await self.clients.cameras(config, refresh=True, once=True)
         except VmsDeskError as exc:
             log.info("server %s: %s (%s)", config.label, exc, exc.detail)
-            await client.aclose()
             self.model.set_status(server_id, status_for(exc), str(exc))
             self.failed.emit(server_id, str(exc))
             return
         except Exception:
             # A bug in a vendor client: the tree says so, the crash dialog shows the report.
-            await client.aclose()
             self.model.set_status(server_id, ServerStatus.ERROR, "vms_desk hit an unexpected error here.")
             raise
-        self._clients[server_id] = client
         self.model.set_cameras(server_id, cameras)
         self.model.set_status(server_id, ServerStatus.ONLINE)
         self.listed.emit(server_id)
 
     def client(self, server_id: str) -> VendorClient:
         """The logged-in client of an online server; ConnectionFailed when it is not connected."""
-        client = self._clients.get(server_id)
+        config = self._configs.get(server_id)
+        client = self.clients.connected(config) if config is not None else None
         if client is None:
-            config = self._configs.get(server_id)
             label = config.label if config else "The server"
             raise ConnectionFailed(f"{label} is not connected: refresh it, then try again.")
         return client
@@ -153,13 +139,8 @@ class Connections(QObject):
         return await self.client(server_id).snapshot(camera_id, at)
 
     async def aclose(self) -> None:
-        """Log out of every server; never raises."""
-        for task in self._tasks.values():
-            if not task.done():
-                task.cancel()
-        for client in list(self._clients.values()):
-            try:
-                await client.aclose()
-            except Exception:
-                log.debug("logout failed", exc_info=True)
-        self._clients.clear()
+        """Stop connecting (the pool, and with it the logins, is closed by the Workstation)."""
+        pending = [t for t in self._tasks.values() if not t.done()]
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)

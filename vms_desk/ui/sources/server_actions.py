@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
@@ -11,7 +10,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from vms_desk.core.errors import VmsDeskError
 from vms_desk.core.models import ServerConfig
 from vms_desk.ui.sources.connections import Connections
-from vms_desk.ui.sources.server_dialog import ServerDialog
+from vms_desk.ui.sources.server_dialog import ServerCheck, ServerDialog
 from vms_desk.workstation.servers import SavedServer, ServersStore
 from vms_desk.workstation.tasks import TaskSet
 
@@ -25,7 +24,7 @@ class ServerActions(QObject):
         *,
         servers: ServersStore,
         connections: Connections,
-        http: Any,
+        check: ServerCheck,
         tasks: TaskSet,
         on_error: Callable[[VmsDeskError], None],
     ) -> None:
@@ -33,7 +32,7 @@ class ServerActions(QObject):
         self.window = window
         self.servers = servers
         self.connections = connections
-        self.http = http
+        self.check = check
         self.tasks = tasks
         self.on_error = on_error
         self.dialog: ServerDialog | None = None
@@ -41,7 +40,7 @@ class ServerActions(QObject):
     def add(self) -> ServerDialog:
         """Open the dialog for a new server."""
         dialog = ServerDialog(
-            self.http, persistent_passwords=self.servers.vault.persistent, parent=self.window
+            self.check, persistent_passwords=self.servers.vault.persistent, parent=self.window
         )
         dialog.saved.connect(lambda config, password: self._save(SavedServer(config=config), password))
         return self._open(dialog)
@@ -52,7 +51,7 @@ class ServerActions(QObject):
         if server is None:
             return None
         dialog = ServerDialog(
-            self.http,
+            self.check,
             persistent_passwords=self.servers.vault.persistent and server.persistent,
             config=server.config,
             stored_password=self.servers.password(server_id),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
-import httpx
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -22,38 +22,16 @@ from PySide6.QtWidgets import (
 
 from vms_desk.core.errors import VmsDeskError
 from vms_desk.core.models import ServerConfig, Vendor
-from vms_desk.vendors.registry import CLIENT_MODULES, client_class, create_client
+from vms_desk.workstation.vendors import available_vendors, check_settings, settings_help
 
 log = logging.getLogger(__name__)
 
+# The connection test: log in with this config and password, list cameras, say what was found
+# (Workstation.check_server: the same client pool, and so the same TLS pins, as the jobs).
+ServerCheck = Callable[[ServerConfig, str | None], Awaitable[str]]
+
 _OK_STYLE = "color: #2e7d32;"
 _BAD_STYLE = "color: #c62828;"
-
-
-def available_vendors() -> list[Vendor]:
-    """Vendors whose client is part of this build, in the registry's order."""
-    found = []
-    for vendor in CLIENT_MODULES:
-        try:
-            client_class(vendor)
-        except (ImportError, AttributeError):
-            log.info("no client for %s in this build", vendor.display_name)
-            continue
-        found.append(vendor)
-    return found
-
-
-async def check_connection(config: ServerConfig, password: str | None, http: httpx.AsyncClient) -> str:
-    """Log in and list cameras; returns a sentence saying what was found, raises VmsDeskError otherwise."""
-    client = create_client(config, password, http)
-    try:
-        info = await client.connect()
-        cameras = await client.list_cameras()
-    finally:
-        await client.aclose()
-    what = " ".join(p for p in (info.name, info.version) if p) or config.vendor.display_name
-    count = len(cameras)
-    return f"Connected to {what}: {count} camera{'s' if count != 1 else ''} found."
 
 
 class ServerDialog(QDialog):
@@ -69,7 +47,7 @@ class ServerDialog(QDialog):
 
     def __init__(
         self,
-        http: httpx.AsyncClient,
+        check: ServerCheck,
         *,
         persistent_passwords: bool,
         config: ServerConfig | None = None,
@@ -80,15 +58,17 @@ class ServerDialog(QDialog):
         self.setObjectName("serverDialog")
         self.setWindowTitle("Edit server" if config else "Add server")
         self.setMinimumWidth(480)
-        self._http = http
+        self._check = check
         self._task: asyncio.Task[bool] | None = None
         # Editing: Test works with the stored password while the field is left empty.
         self._stored_password = stored_password
         self._settings: dict[str, str] = {}
+        self._setting_edits: dict[str, QLineEdit] = {}
 
         self.vendor = QComboBox(objectName="vendorCombo")
         for vendor in available_vendors():
             self.vendor.addItem(vendor.display_name, vendor)
+        self.vendor.currentIndexChanged.connect(self._build_settings)
         self.name = QLineEdit(objectName="nameEdit", placeholderText="e.g. Main station (optional)")
         self.url = QLineEdit(objectName="urlEdit", placeholderText="http://192.0.2.10:8000")
         self.user = QLineEdit(objectName="userEdit")
@@ -116,6 +96,7 @@ class ServerDialog(QDialog):
         form.addRow("User", self.user)
         form.addRow("Password", self.password)
         form.addRow("", self.password_note)
+        form.addRow(self._settings_box())
         test_row = QHBoxLayout()
         test_row.addWidget(self.test_button)
         test_row.addWidget(self.result, 1)
@@ -130,8 +111,33 @@ class ServerDialog(QDialog):
         layout.addLayout(test_row)
         layout.addStretch(1)
         layout.addWidget(self.buttons)
+        self._build_settings()
         if config is not None:
             self._fill(config)
+
+    def _settings_box(self) -> QWidget:
+        """The vendor's server settings, one row each (filled by `_build_settings`)."""
+        self.settings_form = QFormLayout()
+        self.settings_form.setContentsMargins(0, 0, 0, 0)
+        box = QWidget(objectName="serverSettings")
+        box.setLayout(self.settings_form)
+        return box
+
+    def _build_settings(self) -> None:
+        """One field per server setting the chosen vendor declares, its help as placeholder and tip."""
+        while self.settings_form.rowCount():
+            self.settings_form.removeRow(0)
+        self._setting_edits = {}
+        data = self.vendor.currentData()
+        if data is None:
+            return
+        vendor = Vendor(data)  # Qt hands the enum back as its text
+        for key, help_text in settings_help(vendor).items():
+            edit = QLineEdit(objectName=f"setting_{key}", placeholderText=help_text)
+            edit.setToolTip(help_text)
+            edit.setText(self._settings.get(key, ""))
+            self._setting_edits[key] = edit
+            self.settings_form.addRow(key.replace("_", " ").capitalize(), edit)
 
     def _fill(self, config: ServerConfig) -> None:
         index = self.vendor.findData(config.vendor)
@@ -141,15 +147,19 @@ class ServerDialog(QDialog):
         self.url.setText(config.url)
         self.user.setText(config.user)
         self._settings = dict(config.settings)
+        for key, edit in self._setting_edits.items():
+            edit.setText(self._settings.get(key, ""))
 
     def config(self) -> ServerConfig:
         """The ServerConfig the fields describe; InputError with a sentence when they are wrong."""
+        vendor = Vendor(self.vendor.currentData())  # Qt hands the enum back as its text
+        typed = {key: edit.text() for key, edit in self._setting_edits.items()}
         return ServerConfig(
-            vendor=self.vendor.currentData(),
+            vendor=vendor,
             url=self.url.text(),
             user=self.user.text().strip(),
             name=self.name.text().strip(),
-            settings=self._settings,
+            settings=check_settings(vendor, typed),
         )
 
     def typed_password(self) -> str | None:
@@ -168,7 +178,7 @@ class ServerDialog(QDialog):
         self.result.setStyleSheet("")
         try:
             config = self.config()
-            text = await check_connection(config, self.typed_password() or self._stored_password, self._http)
+            text = await self._check(config, self.typed_password() or self._stored_password)
             ok = True
         except VmsDeskError as exc:
             text, ok = str(exc), False

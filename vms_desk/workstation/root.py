@@ -1,0 +1,164 @@
+"""The Workstation: the one place that builds the settings, job store, audit log, client pool and engine.
+
+The window (app.py) and every CLI command open one and take what they need from it, so an export
+made anywhere is audited, honours settings.json and reaches servers through the same client pool
+(which applies TLS pins everywhere). Nothing else constructs `Engine`, `JobStore` or `AuditLog`
+(tests/unit/test_layering.py checks that).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from vms_desk.core.errors import StorageError
+from vms_desk.core.models import ServerConfig
+from vms_desk.evidence.audit import AuditLog
+from vms_desk.jobs.backoff import PollPolicy, RetryPolicy
+from vms_desk.jobs.clients import ClientPool
+from vms_desk.jobs.credentials import server_key
+from vms_desk.jobs.engine import Engine
+from vms_desk.jobs.store import JobStore
+from vms_desk.paths import HOME_ENV, home_dir
+from vms_desk.settings import Settings
+from vms_desk.vendors.http_client import make_http_client
+from vms_desk.workstation.servers import PasswordVault, ServersStore
+from vms_desk.workstation.settings_file import open_settings, set_aside
+
+log = logging.getLogger(__name__)
+
+STORE_FILE = "jobs.sqlite3"
+
+
+def retry_policy(values: Settings) -> RetryPolicy:
+    """The retry pace from settings."""
+    return RetryPolicy(values.retry_attempts, values.retry_first_delay, values.retry_max_delay)
+
+
+def poll_policy(values: Settings) -> PollPolicy:
+    """The polling pace from settings."""
+    return PollPolicy(values.poll_first_delay, max(values.poll_first_delay, values.poll_max_delay))
+
+
+def default_operator() -> str:
+    """The signed-in user's name, or 'unknown'."""
+    with contextlib.suppress(OSError, KeyError):
+        return getpass.getuser()
+    return "unknown"
+
+
+@dataclass
+class Passwords:
+    """Where the engine gets a server's password: given for this run (`--password-env`, by account),
+    else the saved server's (OS keyring), else the one fallback (`vms-desk resume --password-env`)."""
+
+    servers: ServersStore
+    session: dict[str, str] = field(default_factory=dict)
+    fallback: str | None = None
+
+    def __call__(self, server: ServerConfig) -> str | None:
+        """The password for `server`, or None."""
+        key = server_key(server)
+        if key in self.session:
+            return self.session[key]
+        saved = self.servers.credentials(server)
+        return saved if saved is not None else self.fallback
+
+    def remember(self, server: ServerConfig, password: str | None) -> None:
+        """Use `password` for `server` in this run only (never written; None: nothing to remember)."""
+        if password is not None:
+            self.session[server_key(server)] = password
+
+
+@dataclass
+class Workstation:
+    """Everything one window or one command works with, wired once."""
+
+    home: Path
+    settings: Settings
+    store: JobStore
+    audit: AuditLog
+    servers: ServersStore
+    passwords: Passwords
+    http: httpx.AsyncClient
+    clients: ClientPool
+    engine: Engine
+    # Sentences for the user about what was found at opening (a damaged file set aside, ...).
+    notices: list[str] = field(default_factory=list)
+
+    @classmethod
+    def open(
+        cls,
+        home: Path | None = None,
+        *,
+        vault: PasswordVault | None = None,
+        http: httpx.AsyncClient | None = None,
+    ) -> Workstation:
+        """Open VMS_DESK_HOME (or `home`): settings, store, audit log, server list, pool and engine.
+
+        A damaged settings.json or servers.json is kept beside itself as `.broken-<time>` and the
+        workstation opens with defaults; `notices` says so. A store that cannot be opened raises."""
+        folder = home or home_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        notices: list[str] = []
+        settings = open_settings(folder, notices)
+        store = JobStore(folder / STORE_FILE)
+        store.mark_interrupted()
+        audit = AuditLog(folder)
+        servers = ServersStore(folder, vault)
+        try:
+            servers.load()
+        except StorageError as exc:
+            if not isinstance(exc.__cause__, OSError):
+                notices.append(set_aside(servers.path, "The server list", "with no servers"))
+                servers.load()
+            else:
+                notices.append(str(exc))
+        http = http or make_http_client()
+        passwords = Passwords(servers)
+        pool = ClientPool(http, passwords, policy=retry_policy(settings))
+        engine = Engine(
+            store,
+            pool,
+            audit,
+            per_server=settings.per_server,
+            overall=settings.overall,
+            poll=poll_policy(settings),
+        )
+        return cls(folder, settings, store, audit, servers, passwords, http, pool, engine, notices)
+
+    # --- what the window and commands ask -----------------------------------------------------------
+    @property
+    def operator(self) -> str:
+        """Who is working: the signed-in user."""
+        return default_operator()
+
+    def out_dir(self) -> Path:
+        """Where evidence goes by default: settings' export folder, VMS_DESK_HOME/evidence when the home
+        is set by the environment (tests, portable use), else the user's Documents."""
+        if self.settings.export_folder:
+            return Path(self.settings.export_folder).expanduser()
+        if os.environ.get(HOME_ENV):
+            return self.home / "evidence"
+        from platformdirs import user_documents_dir
+
+        return Path(user_documents_dir()) / "vms_desk evidence"
+
+    async def check_server(self, config: ServerConfig, password: str | None) -> str:
+        """Log in and list cameras (the connection test); a sentence of what was found, or VmsDeskError."""
+        info, cameras = await self.clients.check(config, password)
+        what = " ".join(p for p in (info.name, info.version) if p) or config.vendor.display_name
+        count = len(cameras)
+        return f"Connected to {what}: {count} camera{'s' if count != 1 else ''} found."
+
+    async def aclose(self) -> None:
+        """Stop the engine (running jobs become resumable), log out everywhere, close the HTTP client."""
+        await self.engine.stop()
+        await self.clients.aclose()
+        await self.http.aclose()
