@@ -119,7 +119,7 @@ def transcode(
             pts = frame.pts if frame.pts is not None else frames
             first = pts if first is None else first
             offset = float((pts - first) * time_base)
-            image = frame.to_image()
+            image = frame.to_image()  # type: ignore[no-untyped-call]
             if caption is not None:
                 image = caption(image, anchor + timedelta(seconds=offset))
             image = (
@@ -127,7 +127,7 @@ def transcode(
                 if image.size != (stream.width, stream.height)
                 else image
             )
-            made = av.VideoFrame.from_image(image)
+            made = av.VideoFrame.from_image(image)  # type: ignore[no-untyped-call]
             made.pts = pts - first
             made.time_base = time_base
             out.mux(stream.encode(made))
