@@ -23,9 +23,10 @@ header a{color:#cfe3ff}main{padding:12px 24px}section{background:#fff;border:1px
 border-radius:6px;margin:0 0 16px;padding:12px 16px}h2{margin:0 0 8px;font-size:17px}
 .row{display:flex;gap:16px;align-items:flex-start;flex-wrap:wrap}
 video,img.thumb{width:400px;max-width:100%;background:#000;border-radius:4px}
-table{border-collapse:collapse;font-size:12.5px;margin-top:8px}
+table{border-collapse:collapse;font-size:12.5px;margin-top:8px}table.files{width:100%}
+.media{width:400px;max-width:100%}section{overflow-x:auto}td.name{word-break:break-all;min-width:12em}
 td,th{border:1px solid #d5dbe1;padding:3px 6px;text-align:left;vertical-align:top}th{background:#e8ecf0}
-code{font:11.5px/1.3 DejaVu Sans Mono,Consolas,monospace;word-break:break-all}
+code{font:11px/1.3 DejaVu Sans Mono,Consolas,monospace;white-space:nowrap}
 .note{color:#5b6775;font-size:12.5px}
 """
 
@@ -49,7 +50,7 @@ def _files(item: PageExhibit) -> str:
     for file in item.exhibit.files:
         href = _href(f"{item.folder}/{file.name}")
         rows.append(
-            f"<tr><td><a href='{href}'>{escape(file.name)}</a></td><td>{escape(file.role)}</td>"
+            f"<tr><td class='name'><a href='{href}'>{escape(file.name)}</a></td><td>{escape(file.role)}</td>"
             f"<td>{file.size:,}</td><td><code>{file.sha256}</code></td>"
             f"<td>{escape(lineage_text(item.exhibit, file))}</td></tr>"
         )
@@ -59,7 +60,7 @@ def _files(item: PageExhibit) -> str:
         f"<td><code>{item.exhibit.manifest_sha256}</code></td><td></td></tr>"
     )
     head = "<tr><th>File</th><th>Role</th><th>Bytes</th><th>SHA-256</th><th>Lineage</th></tr>"
-    return f"<table>{head}{''.join(rows)}</table>"
+    return f"<table class='files'>{head}{''.join(rows)}</table>"
 
 
 def _media(item: PageExhibit) -> str:
@@ -89,7 +90,8 @@ def _exhibit(item: PageExhibit, zone: tzinfo) -> str:
     table = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in facts)
     return (
         f"<section id='{escape(head.exhibit_id)}'><h2>{escape(head.exhibit_id)} · {escape(head.camera)}</h2>"
-        f"<div class='row'><div>{_media(item)}</div><table>{table}</table></div>{_files(item)}</section>"
+        f"<div class='row'><div class='media'>{_media(item)}</div><table>{table}</table></div>"
+        f"{_files(item)}</section>"
     )
 
 
