@@ -1,22 +1,26 @@
-"""`working-copy`, `report` and `bundle`: the chain-of-custody commands (no server is contacted)."""
+"""`working-copy`, `report` and `bundle`: the chain-of-custody commands (no server is contacted).
+
+vms_desk.custody is imported inside each command: it brings PyAV and reportlab, which every other
+command would otherwise load at start-up for nothing.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from vms_desk.core.errors import InputError
-from vms_desk.custody.bundle import make_bundle
-from vms_desk.custody.case import CaseFile, case_from_jobs
-from vms_desk.custody.report import write_report
-from vms_desk.custody.working_copy import make_working_copies
 from vms_desk.evidence.audit import AuditLog
 from vms_desk.jobs.credentials import password_from_env
 from vms_desk.jobs.store import JobStore
 from vms_desk.paths import home_dir, store_path
 
 from .common import EXIT_FAILED, EXIT_OK
+
+if TYPE_CHECKING:
+    from vms_desk.custody.case import CaseFile
 
 
 def audit_log() -> AuditLog:
@@ -28,6 +32,8 @@ def load_case(number: str) -> CaseFile:
     """The case from the job store: its finished exports and the audit entries about them."""
     if not number.strip():
         raise InputError("The case number is empty: give the case number the exports were made under.")
+    from vms_desk.custody.case import case_from_jobs
+
     return case_from_jobs(number, JobStore(store_path()).jobs(), audit_log().entries())
 
 
@@ -37,6 +43,8 @@ def working_copy_command(args: argparse.Namespace) -> int:
     if not folder.is_dir():
         raise InputError(f"{folder} is not a folder: give an export folder (the one with manifest.json).")
     password = password_from_env(args.password_env)
+    from vms_desk.custody.working_copy import make_working_copies
+
     copies = make_working_copies(
         folder.absolute(), caption=args.caption, password=password, audit=audit_log()
     )
@@ -54,6 +62,8 @@ def report_command(args: argparse.Namespace) -> int:
     if out.suffix.lower() != ".pdf":
         raise InputError(f"--out {out} must name a .pdf file.")
     case = load_case(args.case)
+    from vms_desk.custody.report import write_report
+
     result = write_report(
         case, out.absolute(), audit=audit_log(), csv_out=args.csv.absolute() if args.csv else None
     )
@@ -69,6 +79,8 @@ def bundle_command(args: argparse.Namespace) -> int:
     """Copy a case's exports into one self-verifying folder with index.html and report.pdf."""
     out: Path = args.out
     case = load_case(args.case)
+    from vms_desk.custody.bundle import make_bundle
+
     result = make_bundle(case, out.absolute(), audit=audit_log())
     sys.stdout.write(
         f"bundle\t{result.folder}\t{result.files} files, {result.bytes:,} bytes\n"

@@ -32,7 +32,9 @@ def caption_time(at: datetime, zone: tzinfo) -> str:
     offset = local.strftime("%z")
     label = f"UTC{offset[:3]}:{offset[3:]}" if offset else "UTC"
     name = local.tzname() or ""
-    zone_text = f"{name} ({label})" if name and name != label and not name.startswith(("+", "-")) else label
+    if name == "UTC":
+        label = ""
+    zone_text = f"{name} ({label})" if name and label and not name.startswith(("+", "-")) else label or name
     return f"{local:%Y-%m-%d %H:%M:%S}.{local.microsecond // 1000:03d} {zone_text}"
 
 
