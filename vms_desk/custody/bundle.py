@@ -156,9 +156,17 @@ def _copy_exhibit(staging: Path, exhibit: Exhibit, hashes: dict[str, tuple[int, 
             ) from exc
     if not any(f.derived_from for f in exhibit.files):
         (target / WORKING_DIR).rmdir()
-    playable = next((f for f in exhibit.files if f.derived_from and f.name.endswith(".mp4")), None)
-    if playable is None:
-        playable = next((f for f in exhibit.files if f.name.lower().endswith(".mp4")), None)
+    # The page plays a captioned copy first (camera and recorded time, zone named, on the picture),
+    # then any working copy, then an MP4 master; every file stays linked below it.
+    mp4s = [f for f in exhibit.files if f.name.lower().endswith(".mp4")]
+    ranked = sorted(
+        mp4s,
+        key=lambda f: (
+            not f.derived_from,
+            "caption" not in (f.derived_from.operation if f.derived_from else ""),
+        ),
+    )
+    playable = ranked[0] if ranked else None
     thumbnail = f"thumbs/{exhibit.exhibit_id}.jpg"
     sources = [f for f in exhibit.files if f.is_video and not f.derived_from] + [
         f for f in exhibit.files if f.is_video

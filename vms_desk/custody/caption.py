@@ -39,8 +39,8 @@ def caption_time(at: datetime, zone: tzinfo) -> str:
 
 
 class Caption:
-    """Draws `camera — time` on a dark band across the top of each frame (the master's own burnt-in
-    text, if any, usually sits at the bottom and stays visible)."""
+    """Draws the camera name over the recorded time on a dark band across the top of each frame (the
+    master's own burnt-in text, if any, usually sits at the bottom and stays visible)."""
 
     def __init__(self, camera: str, zone: tzinfo) -> None:
         self.camera = " ".join(camera.split())[:80] or "camera"
@@ -50,10 +50,17 @@ class Caption:
         """The frame with the caption drawn on a copy of it."""
         frame = image.convert("RGB")
         width, height = frame.size
-        band = max(14, round(height * 0.085))
-        font = _font(max(9, round(band * 0.62)))
+        lines = (self.camera, caption_time(at, self.zone))
+        margin = max(3, width // 80)
+        # Two lines, each shrunk until it fits the width: a long camera name never runs off the frame.
+        size = max(9, round(height * 0.06))
+        font = _font(size)
+        while size > 7 and max(font.getlength(t) for t in lines) > width - 2 * margin:
+            size -= 1
+            font = _font(size)
+        line = round(size * 1.25)
         draw = ImageDraw.Draw(frame, "RGBA")
-        draw.rectangle((0, 0, width, band), fill=(0, 0, 0, 235))
-        text = f"{self.camera} — {caption_time(at, self.zone)}"
-        draw.text((max(3, band // 4), band / 2), text, font=font, fill=(255, 255, 0), anchor="lm")
+        draw.rectangle((0, 0, width, 2 * line + 2 * margin), fill=(0, 0, 0, 235))
+        for row, text in enumerate(lines):
+            draw.text((margin, margin + row * line), text, font=font, fill=(255, 255, 0))
         return frame
