@@ -50,7 +50,6 @@ def case_from_jobs(number: str, jobs: Sequence[JobRecord], audit: Iterable[dict[
     folders = tuple(dict.fromkeys(j.evidence_dir for j in done if j.evidence_dir))
     header = CaseHeader(
         number=number,
-        created=min(j.created for j in mine),
         operators=tuple(sorted({j.operator for j in mine if j.operator})),
     )
     return CaseFile(header=header, evidence_dirs=folders, audit=tuple(case_audit(number, mine, audit)))
