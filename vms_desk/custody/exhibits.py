@@ -18,6 +18,7 @@ from vms_desk.evidence.hashing import sha256_file
 from vms_desk.evidence.lineage import WORKING_DIR, DerivedFrom, derived_entries
 from vms_desk.evidence.manifest import MANIFEST_NAME, Manifest, read_manifest
 
+CLOCK_WARN_S = 2.0
 VIDEO_SUFFIXES = frozenset({".mkv", ".mp4", ".avi", ".mov", ".asf", ".flv", ".ts", ".264", ".h264"})
 
 
@@ -149,4 +150,6 @@ def clock_text(clock: Clock | None) -> str:
     if clock.offset_s is None:
         return f"unavailable ({clock.method})"
     resolution = f" ±{clock.resolution_s:g} s" if clock.resolution_s else ""
-    return f"{clock.offset_s:+.3f} s{resolution} ({clock.method})"
+    # Beyond 2 s the recorded times need the offset applied before they are compared with other sources.
+    warning = "; more than 2 s off" if abs(clock.offset_s) > CLOCK_WARN_S else ""
+    return f"{clock.offset_s:+.3f} s{resolution} ({clock.method}){warning}"

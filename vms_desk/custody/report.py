@@ -42,7 +42,10 @@ class ReportResult:
 def fresh_verification(case: CaseFile) -> VerifyReport:
     """Verify every evidence folder of the case now (blocking), as one report."""
     checks = [m for folder in case.evidence_dirs for m in verify(folder).manifests]
-    root = Path(os.path.commonpath([str(f) for f in case.evidence_dirs])) if case.evidence_dirs else Path()
+    try:
+        root = Path(os.path.commonpath([str(f) for f in case.evidence_dirs]))
+    except ValueError:  # none, or on different drives (Windows): there is no common folder
+        root = Path()
     return VerifyReport(root=root, manifests=tuple(checks))
 
 

@@ -110,8 +110,15 @@ def _existing(working: Path) -> dict[str, dict[str, Any]]:
     path = working / MANIFEST_NAME
     if not path.is_file():
         return {}
-    data = json.loads(path.read_bytes())
-    return {str(e["name"]): e for e in data.get("files", []) if isinstance(e, dict) and "name" in e}
+    try:
+        data = json.loads(path.read_bytes())
+        files = data["files"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise StorageError(
+            f"{path} is damaged or unreadable: move it aside (with the copies it lists) and try again.",
+            detail=repr(exc),
+        ) from exc
+    return {str(e["name"]): e for e in files if isinstance(e, dict) and "name" in e}
 
 
 def _one(

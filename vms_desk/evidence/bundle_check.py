@@ -17,6 +17,9 @@ from vms_desk.evidence.verify import FileCheck, FileStatus, ManifestCheck
 BUNDLE_MANIFEST = "bundle-manifest.json"
 INCOMPLETE_MARKER = "BUNDLE-INCOMPLETE.txt"
 BUNDLE_FORMAT = "vms_desk case bundle"
+# Files a desktop writes into any folder it shows (thumbnail caches, view settings): not evidence, and
+# not a change to any file of the bundle, so they are not reported as added.
+DESKTOP_LITTER = frozenset({"thumbs.db", "desktop.ini", ".ds_store"})
 
 
 def check_bundles(root: Path) -> list[ManifestCheck]:
@@ -70,7 +73,8 @@ def check_bundle(path: Path) -> ManifestCheck:
             got_size, got = sha256_file(target)
             same = got_size == size and got == digest
             checks.append(result(FileStatus.OK if same else FileStatus.CHANGED, got_size, got))
-    for extra in sorted(p for p in folder.rglob("*") if p.is_file() and p not in listed and p != path):
+    extras = (p for p in folder.rglob("*") if p.is_file() and p not in listed and p != path)
+    for extra in sorted(p for p in extras if p.name.lower() not in DESKTOP_LITTER):
         name = extra.relative_to(folder).as_posix()
         checks.append(FileCheck(name, extra, FileStatus.UNLISTED, 0, ""))
     return ManifestCheck(manifest=path, files=tuple(checks))

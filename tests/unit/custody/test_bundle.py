@@ -87,6 +87,7 @@ def test_an_added_file_is_named(case: CaseFile, audit: AuditLog, tmp_path: Path)
     out = tmp_path / "bundle"
     make_bundle(case, out, audit=audit, zone=UTC_ZONE)
     (out / "exhibits" / "extra.mkv").write_bytes(b"planted")
+    (out / "thumbs" / "Thumbs.db").write_bytes(b"a desktop's thumbnail cache: not reported")
     [problem] = verify(out).problems
     assert (problem.name, problem.status) == ("exhibits/extra.mkv", FileStatus.UNLISTED)
 

@@ -11,7 +11,7 @@ import av
 import pytest
 from conftest import ZIP_PASSWORD
 
-from vms_desk.core.errors import InputError, VmsDeskError
+from vms_desk.core.errors import InputError, StorageError, VmsDeskError
 from vms_desk.custody.caption import caption_time
 from vms_desk.custody.working_copy import make_working_copies
 from vms_desk.evidence.audit import AuditLog
@@ -157,3 +157,12 @@ def test_lineage_naming_another_master_fails_verify(
 def test_a_folder_without_video_gets_one_sentence(tmp_path: Path, audit: AuditLog) -> None:
     with pytest.raises(InputError, match=r"is not an export folder: it has no manifest\.json"):
         make_working_copies(tmp_path, caption=False, audit=audit)
+
+
+def test_a_damaged_working_manifest_is_said(export_factory: Callable[..., Path], audit: AuditLog) -> None:
+    folder = export_factory()
+    make_working_copies(folder, caption=False, audit=audit)
+    (folder / "working" / "manifest.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(StorageError, match="is damaged or unreadable: move it aside"):
+        make_working_copies(folder, caption=True, audit=audit)
+    assert not (folder / "working" / "clip_caption.mp4").exists()
