@@ -33,6 +33,10 @@ def _export(entry: dict[str, Any]) -> str:
 
 
 def _working_copy(entry: dict[str, Any]) -> str:
+    if entry.get("outcome") == "refused":
+        return "Working copy refused, the master no longer matches its manifest: " + _files(
+            entry.get("changed")
+        )
     raw = entry.get("copies")
     copies: list[Any] = raw if isinstance(raw, list) else []
     parts = [

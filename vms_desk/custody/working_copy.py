@@ -57,7 +57,7 @@ def make_working_copies(
     zone: tzinfo | None = None,
 ) -> list[WorkingCopy]:
     """Make a working copy of every video master of the export in `folder` (blocking)."""
-    manifest, masters = _checked_masters(folder)
+    manifest, masters = _checked_masters(folder, audit)
     zone = zone or local_zone()
     working = folder / WORKING_DIR
     created_dir = not working.exists()
@@ -84,7 +84,7 @@ def make_working_copies(
     return results
 
 
-def _checked_masters(folder: Path) -> tuple[Manifest, list[ManifestFile]]:
+def _checked_masters(folder: Path, audit: AuditLog) -> tuple[Manifest, list[ManifestFile]]:
     """The manifest and its video masters, each checked against its SHA-256 first."""
     path = folder / MANIFEST_NAME
     if not path.is_file():
@@ -97,6 +97,14 @@ def _checked_masters(folder: Path) -> tuple[Manifest, list[ManifestFile]]:
     bad: list[FileCheck] = [f for f in check.files if not f.ok and f.name in {m.name for m in masters}]
     if bad:
         first = bad[0]
+        # A refusal is part of the custody record too: someone tried to work from a changed master.
+        record(
+            audit,
+            "working-copy",
+            "refused",
+            folder=str(folder),
+            changed=[{"file": str(f.path), "status": str(f.status), "sha256": f.actual_sha256} for f in bad],
+        )
         raise VmsDeskError(
             f"The master {first.name} no longer matches its manifest ({first.status}: its SHA-256 is "
             f"{first.actual_sha256 or 'unreadable'}, the manifest says {first.expected_sha256}); no working "

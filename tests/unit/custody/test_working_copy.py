@@ -95,7 +95,9 @@ def test_changed_master_is_refused_and_nothing_is_made(
     with pytest.raises(VmsDeskError, match=r"The master clip.mkv no longer matches its manifest \(changed"):
         make_working_copies(folder, caption=False, audit=audit)
     assert not (folder / "working").exists()
-    assert audit.entries() == []
+    [entry] = audit.entries()
+    assert (entry["action"], entry["outcome"]) == ("working-copy", "refused")
+    assert entry["changed"][0]["file"] == str(master)
 
 
 def test_encrypted_zip_needs_its_password(export_factory: Callable[..., Path], audit: AuditLog) -> None:
