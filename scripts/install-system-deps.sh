@@ -16,6 +16,9 @@ PKGS=(
   # curl for the download benchmark, poppler-utils to render PDF pages for inspection
   curl poppler-utils
 )
+# Optional: headless Chromium, for the test that plays a case bundle's working copy in index.html (it is
+# skipped without it). About 300 MB, so only on request: VMS_DESK_WITH_CHROMIUM=1 bash scripts/setup.sh
+[ "${VMS_DESK_WITH_CHROMIUM:-0}" = "1" ] && PKGS+=(chromium)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

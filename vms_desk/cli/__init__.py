@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 
 from .browse import cameras, recordings
 from .common import run_guarded, setup_logging
+from .custody import bundle_command, report_command, working_copy_command
 from .export import export
 from .local import audit_command, gui_command, jobs_command, sim_command, verify_command
 from .parser import build_parser
@@ -22,6 +23,9 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "jobs": jobs_command,
     "resume": resume,
     "audit": audit_command,
+    "working-copy": working_copy_command,
+    "report": report_command,
+    "bundle": bundle_command,
 }
 
 

@@ -145,4 +145,24 @@ def build_parser() -> CliParser:
     audit = commands.add_parser("audit", help="the append-only audit log")
     audit.add_argument("action", nargs="?", choices=["verify"], help="check the log's hash chain")
     audit.add_argument("--json", action="store_true")
+    _custody_commands(commands)
     return parser
+
+
+def _custody_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """working-copy, report, bundle (vms_desk.custody)."""
+    working = commands.add_parser("working-copy", help="a court-playable MP4 beside the master, with lineage")
+    working.add_argument("export_dir", type=Path, metavar="EXPORT_DIR", help="an export folder")
+    working.add_argument("--caption", action="store_true", help="burn in the camera name and recorded time")
+    working.add_argument(
+        "--password-env", metavar="VAR", help="the variable with an encrypted ZIP's password"
+    )
+
+    report = commands.add_parser("report", help="the chain-of-custody report of a case (PDF)")
+    report.add_argument("case", metavar="CASE", help="the case number the exports were made under")
+    report.add_argument("--out", required=True, type=Path, metavar="FILE.pdf")
+    report.add_argument("--csv", type=Path, metavar="FILE.csv", help="the exhibit table as CSV too")
+
+    bundle = commands.add_parser("bundle", help="a self-verifying case bundle (index.html, report.pdf)")
+    bundle.add_argument("case", metavar="CASE", help="the case number the exports were made under")
+    bundle.add_argument("--out", required=True, type=Path, metavar="DIR", help="a new or empty folder")

@@ -24,7 +24,9 @@ from vms_desk.evidence.filelock import locked
 LOG_NAME = "audit.jsonl"
 HEAD_NAME = "audit.head"
 GENESIS = "0" * 64
-ACTIONS = frozenset({"export", "download", "verify", "delete", "cancel", "retry", "server"})
+ACTIONS = frozenset({"export", "download", "verify", "delete", "cancel", "retry", "server"}) | frozenset(
+    {"working-copy", "report", "bundle"}  # chain of custody (vms_desk.custody)
+)
 _SECRET_KEYS = frozenset({"password", "passwd", "token", "secret", "access_token", "authorization"})
 
 

@@ -1,13 +1,20 @@
-"""Offline verification: every manifest.json under a folder, every file's size and SHA-256."""
+"""Offline verification: every manifest.json under a folder, every file's size and SHA-256.
+
+Working copies (`working/manifest.json`) are also checked against their master: the master they name
+must be in the export's manifest and still match it. Case bundles are checked by their own manifest
+(`evidence.bundle_check`): every file in the bundle, and nothing added.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
 from vms_desk.core.errors import StorageError
 from vms_desk.evidence.hashing import sha256_file
+from vms_desk.evidence.lineage import DerivedFrom, derived_entries, master_manifest
 from vms_desk.evidence.manifest import MANIFEST_NAME, ManifestFile, read_manifest
 from vms_desk.evidence.naming import safe_name
 
@@ -19,6 +26,8 @@ class FileStatus(StrEnum):
     CHANGED = "changed"  # size or SHA-256 differs from the manifest
     MISSING = "missing"
     UNSAFE = "unsafe"  # the manifest names a path outside its folder: not followed
+    LINEAGE = "lineage-broken"  # a derived file's master is not in the export's manifest, or changed
+    UNLISTED = "unlisted"  # a file in a bundle that its bundle manifest does not list (added later)
 
 
 @dataclass(frozen=True)
@@ -112,5 +121,34 @@ def find_manifests(root: Path) -> list[Path]:
 
 
 def verify(root: Path) -> VerifyReport:
-    """Check every manifest under `root` (blocking; run it in a thread from async code)."""
-    return VerifyReport(root=root, manifests=tuple(check_manifest(p) for p in find_manifests(root)))
+    """Check every manifest and bundle under `root` (blocking; run it in a thread from async code)."""
+    from vms_desk.evidence.bundle_check import check_bundles
+
+    checks = {p: check_manifest(p) for p in find_manifests(root)}
+    lineage = [_with_lineage(check, checks) for check in checks.values()]
+    return VerifyReport(root=root, manifests=(*lineage, *check_bundles(root)))
+
+
+def _with_lineage(check: ManifestCheck, checks: dict[Path, ManifestCheck]) -> ManifestCheck:
+    """The check with each derived file whose master is not (or no longer) its master marked."""
+    derived = derived_entries(check.manifest) if check.error is None else {}
+    if not derived:
+        return check
+    parent_path = master_manifest(check.manifest)
+    parent = checks.get(parent_path) or check_manifest(parent_path)
+    files = tuple(
+        dataclasses.replace(f, status=FileStatus.LINEAGE)
+        if f.ok and f.name in derived and not _master_holds(parent, derived[f.name])
+        else f
+        for f in check.files
+    )
+    return dataclasses.replace(check, files=files)
+
+
+def _master_holds(parent: ManifestCheck, origin: DerivedFrom) -> bool:
+    """True when the export's manifest lists the named master with that SHA-256 and it still matches."""
+    name = origin.master.split("!", 1)[0]
+    return parent.error is None and any(
+        f.ok and f.expected_sha256 == origin.sha256.lower() and (not name or f.name == name)
+        for f in parent.files
+    )

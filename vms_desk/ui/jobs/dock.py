@@ -45,6 +45,7 @@ class JobDock(QDockWidget):
         removeRequested(str): forget a job (asked for after the user confirmed).
         previewRequested(object): play or show a job's first file (a Path).
         currentJobChanged(object): the one selected JobRecord, or None (nothing or several selected).
+        workingCopyRequested(object): make a working copy of a done job's evidence folder (a Path).
     """
 
     cancelRequested = Signal(str)  # noqa: N815 - Qt signal naming
@@ -52,6 +53,7 @@ class JobDock(QDockWidget):
     removeRequested = Signal(str)  # noqa: N815 - Qt signal naming
     previewRequested = Signal(object)  # noqa: N815 - Qt signal naming
     currentJobChanged = Signal(object)  # noqa: N815 - Qt signal naming
+    workingCopyRequested = Signal(object)  # noqa: N815 - Qt signal naming
 
     def __init__(self, model: JobTableModel, parent: QWidget | None = None) -> None:
         super().__init__("Export jobs", parent)
@@ -114,6 +116,7 @@ class JobDock(QDockWidget):
             "open": ("Open folder", self._open_folder, None),
             "preview": ("Play / preview", self._preview, QKeySequence(Qt.Key.Key_Return)),
             "copy": ("Copy manifest path", self._copy_manifest, QKeySequence.StandardKey.Copy),
+            "working": ("Make working copy…", self._working_copy, None),
         }
         actions: dict[str, QAction] = {}
         for name, (text, slot, shortcut) in specs.items():
@@ -151,6 +154,7 @@ class JobDock(QDockWidget):
             "open": any(j.evidence_dir is not None for j in jobs),
             "preview": any(j.files and j.evidence_dir for j in jobs),
             "copy": any(j.manifest is not None for j in jobs),
+            "working": any(_copyable(j) for j in jobs),
         }
         for name, on in enable.items():
             self.actions_by_name[name].setEnabled(on)
@@ -219,14 +223,24 @@ class JobDock(QDockWidget):
         if paths:
             QGuiApplication.clipboard().setText("\n".join(paths))
 
+    def _working_copy(self) -> None:
+        jobs = [j for j in self.selected() if _copyable(j)]
+        if jobs and jobs[0].evidence_dir is not None:
+            self.workingCopyRequested.emit(Path(jobs[0].evidence_dir))
+
     def _menu(self, pos: QPoint) -> None:
         menu = QMenu(self)
-        for name in ("preview", "open", "copy", None, "cancel", "retry", "remove"):
+        for name in ("preview", "open", "copy", "working", None, "cancel", "retry", "remove"):
             if name is None:
                 menu.addSeparator()
             else:
                 menu.addAction(self.actions_by_name[name])
         menu.popup(self.view.viewport().mapToGlobal(pos))
+
+
+def _copyable(job: JobRecord) -> bool:
+    """A done job with files in an evidence folder: it has a master to make a working copy of."""
+    return job.state is JobState.DONE and bool(job.files) and job.evidence_dir is not None
 
 
 class TrayNotifier:

@@ -29,6 +29,7 @@ from vms_desk.ui.jobs.actions import JobActions
 from vms_desk.ui.jobs.bridge import EngineBridge
 from vms_desk.ui.jobs.dock import JobDock, TrayNotifier
 from vms_desk.ui.jobs.model import JobTableModel
+from vms_desk.ui.jobs.working_copy import WorkingCopyFlow
 from vms_desk.ui.shell.centre import CentrePanel
 from vms_desk.ui.shell.menus import build_menus, set_tab_order
 from vms_desk.ui.sources.connections import Connections
@@ -124,6 +125,7 @@ class MainWindow(QMainWindow):
             notifier=self.notifier,
             overall=self.overall,
         )
+        self.working_copy = WorkingCopyFlow(self, self.tasks, self.show_status, workstation.audit)
         self.menu_actions = build_menus(self)
         self.export_action = self.menu_actions["exportAction"]
         self._wire()
@@ -172,6 +174,7 @@ class MainWindow(QMainWindow):
         self.job_dock.removeRequested.connect(self.job_actions.remove)
         self.job_dock.previewRequested.connect(self.preview)
         self.job_dock.currentJobChanged.connect(self.evidence.show_job)
+        self.job_dock.workingCopyRequested.connect(self.working_copy.start)
         self.bridge.jobChanged.connect(self.job_actions.job_changed)
         self.bridge.progressChanged.connect(self.job_actions.progress)
         self._update_export_enabled()

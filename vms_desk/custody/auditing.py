@@ -1,0 +1,20 @@
+"""One audit entry per custody action; an entry that cannot be written is said, not swallowed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vms_desk.core.errors import StorageError
+from vms_desk.evidence.audit import AuditLog
+
+
+def record(audit: AuditLog, action: str, outcome: str = "ok", **fields: Any) -> None:
+    """Append `action` with its files and hashes; StorageError with a sentence when the log is unwritable."""
+    try:
+        audit.record(action, outcome, **fields)
+    except OSError as exc:
+        raise StorageError(
+            f"The {action} was made, but its audit entry could not be written in {audit.path.parent}: "
+            f"{exc.strerror}.",
+            detail=repr(exc),
+        ) from exc

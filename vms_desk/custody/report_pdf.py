@@ -1,0 +1,273 @@
+"""The chain-of-custody report as a PDF, laid out with reportlab's platypus (tables, page templates).
+
+Landscape A4 so a full SHA-256 fits on one line beside its file name. DejaVu fonts are embedded where
+the system has them (any camera name prints); otherwise the PDF base fonts are used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from vms_desk.core.times import zone_label
+from vms_desk.evidence.verify import VerifyReport
+
+from .audit_text import describe
+from .case import CaseHeader
+from .exhibits import Exhibit
+from .rows import NOT_RECORDED, lineage_text, summary
+from .timefmt import local_text, utc_text
+
+_FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("C:/Windows/Fonts"))
+GREY = colors.HexColor("#e8ecf0")
+HOW_TO_VERIFY = (
+    "<b>Checking the files without vms_desk.</b> Every file's SHA-256 above can be recomputed with the "
+    "tools every computer has, and must equal the printed value letter for letter. On Windows, in a "
+    "command prompt: <font face='{mono}'>certutil -hashfile FILE SHA256</font>, or in PowerShell: "
+    "<font face='{mono}'>Get-FileHash FILE -Algorithm SHA256</font> (PowerShell prints capitals; the "
+    "letters are the same). On Linux and macOS: <font face='{mono}'>sha256sum FILE</font> (macOS also: "
+    "<font face='{mono}'>shasum -a 256 FILE</font>). A working copy names the SHA-256 of the master it "
+    "was made from, so a copy can be traced to its master by hash alone; the master is the evidence."
+)
+
+
+@dataclass(frozen=True)
+class Generated:
+    """Who made the report, when, where and with what."""
+
+    at: datetime
+    user: str
+    workstation: str
+    app: str
+
+
+def _fonts() -> tuple[str, str, str]:
+    """(regular, bold, mono) font names, DejaVu when it can be embedded."""
+    names = {"DejaVuSans": "DejaVuSans.ttf", "DejaVuSans-Bold": "DejaVuSans-Bold.ttf"}
+    names["DejaVuSansMono"] = "DejaVuSansMono.ttf"
+    for folder in _FONT_DIRS:
+        if all((folder / f).is_file() for f in names.values()):
+            for name, file in names.items():
+                if name not in pdfmetrics.getRegisteredFontNames():
+                    pdfmetrics.registerFont(TTFont(name, str(folder / file)))
+            return "DejaVuSans", "DejaVuSans-Bold", "DejaVuSansMono"
+    return "Helvetica", "Helvetica-Bold", "Courier"
+
+
+class _Styles:
+    def __init__(self) -> None:
+        self.regular, self.bold, self.mono = _fonts()
+        base = getSampleStyleSheet()
+        self.title = ParagraphStyle("t", parent=base["Title"], fontName=self.bold, fontSize=16, leading=20)
+        self.h2 = ParagraphStyle("h2", parent=base["Heading2"], fontName=self.bold, fontSize=11.5, leading=14)
+        self.body = ParagraphStyle(
+            "b", parent=base["BodyText"], fontName=self.regular, fontSize=8.5, leading=11
+        )
+        self.cell = ParagraphStyle("c", parent=self.body, fontSize=7.2, leading=9)
+        self.mono_cell = ParagraphStyle("m", parent=self.cell, fontName=self.mono, fontSize=6.6, leading=8.5)
+
+    def p(self, text: str, style: ParagraphStyle | None = None) -> Paragraph:
+        return Paragraph(escape(text), style or self.cell)
+
+
+def _table(rows: list[list[Any]], widths: list[float], styles: _Styles, *, header: bool = True) -> Table:
+    table = Table(rows, colWidths=widths, repeatRows=1 if header else 0)
+    commands: list[tuple[Any, ...]] = [
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("GRID", (0, 0), (-1, -1), 0.3, colors.HexColor("#9aa5b1")),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+    ]
+    if header:
+        commands.append(("BACKGROUND", (0, 0), (-1, 0), GREY))
+    table.setStyle(TableStyle(commands))
+    return table
+
+
+def _header(case: CaseHeader, generated: Generated, zone: tzinfo, s: _Styles) -> list[Any]:
+    def value(text: str | None) -> str:
+        return text if text else NOT_RECORDED
+
+    created = f"{local_text(case.created, zone)}  ({utc_text(case.created)})" if case.created else None
+    rows = [
+        [
+            "Case number",
+            case.number,
+            "Report generated",
+            f"{local_text(generated.at, zone)}  ({utc_text(generated.at)})",
+        ],
+        [
+            "Title",
+            value(case.title),
+            "Generated by",
+            f"{generated.user} on workstation {generated.workstation}",
+        ],
+        ["Status", value(case.status), "Program", generated.app],
+        ["Created", value(created), "Local times in", zone_label(zone, generated.at)],
+        ["Created by", value(case.created_by), "Operators", ", ".join(case.operators) or NOT_RECORDED],
+        ["Notes", value(case.notes), "", ""],
+    ]
+    cells = [
+        [s.p(a, s.cell) if i % 2 else Paragraph(f"<b>{escape(a)}</b>", s.cell) for i, a in enumerate(r)]
+        for r in rows
+    ]
+    return [_table(cells, [32 * mm, 95 * mm, 32 * mm, 110 * mm], s, header=False)]
+
+
+def _exhibits(exhibits: list[Exhibit], zone: tzinfo, s: _Styles) -> list[Any]:
+    flow: list[Any] = [Paragraph("Exhibits", s.h2)]
+    for exhibit in exhibits:
+        head = summary(exhibit, zone)
+        top = [
+            [
+                s.p(t)
+                for t in (
+                    "Exhibit",
+                    "Camera",
+                    "VMS and version",
+                    "Requested span",
+                    "Actual span (server)",
+                    "Clock offset",
+                )
+            ],
+            [
+                Paragraph(f"<b>{escape(head.exhibit_id)}</b>", s.cell),
+                s.p(f"{head.camera}\n({exhibit.manifest.source.camera_id})"),
+                s.p(f"{head.vms}\n{exhibit.manifest.source.url}"),
+                Paragraph(f"{escape(head.requested_local)}<br/>{escape(head.requested_utc)}", s.cell),
+                Paragraph(f"{escape(head.actual_local)}<br/>{escape(head.actual_utc)}", s.cell),
+                s.p(head.clock),
+            ],
+        ]
+        files = [[s.p(t) for t in ("File", "Role", "Bytes", "SHA-256", "Lineage")]]
+        for item in exhibit.files:
+            files.append(
+                [
+                    s.p(item.name),
+                    s.p(item.role),
+                    s.p(f"{item.size:,}"),
+                    Paragraph(item.sha256, s.mono_cell),
+                    s.p(lineage_text(exhibit, item)),
+                ]
+            )
+        files.append(
+            [
+                s.p("manifest.json"),
+                s.p("manifest"),
+                s.p(""),
+                Paragraph(exhibit.manifest_sha256, s.mono_cell),
+                s.p(exhibit.folder.name),
+            ]
+        )
+        flow.append(
+            KeepTogether(
+                [
+                    _table(top, [16 * mm, 38 * mm, 52 * mm, 62 * mm, 62 * mm, 39 * mm], s),
+                    _table(files, [52 * mm, 20 * mm, 18 * mm, 92 * mm, 87 * mm], s),
+                    Spacer(1, 4 * mm),
+                ]
+            )
+        )
+    return flow
+
+
+def _custody(entries: tuple[dict[str, Any], ...], zone: tzinfo, s: _Styles) -> list[Any]:
+    flow: list[Any] = [Paragraph("Custody log (from the audit log)", s.h2)]
+    if not entries:
+        return [*flow, s.p("The audit log holds no entry about this case.", s.body)]
+    rows = [
+        [s.p(t) for t in ("#", "When (local / UTC)", "Who", "Workstation", "Action", "Outcome", "Detail")]
+    ]
+    for entry in entries:
+        when = _parse(str(entry.get("time", "")))
+        rows.append(
+            [
+                s.p(str(entry.get("seq", ""))),
+                Paragraph(f"{escape(local_text(when, zone))}<br/>{escape(utc_text(when))}", s.cell),
+                s.p(str(entry.get("user", ""))),
+                s.p(str(entry.get("workstation", ""))),
+                s.p(str(entry.get("action", ""))),
+                s.p(str(entry.get("outcome", ""))),
+                s.p(describe(entry)),
+            ]
+        )
+    return [*flow, _table(rows, [9 * mm, 42 * mm, 18 * mm, 24 * mm, 20 * mm, 14 * mm, 146 * mm], s)]
+
+
+def _parse(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _verification(report: VerifyReport, at: datetime, zone: tzinfo, s: _Styles) -> list[Any]:
+    good = report.file_count - len(report.problems)
+    verdict = "PASSED" if report.ok else "FAILED"
+    text = (
+        f"<b>{verdict}</b>: {good} of {report.file_count} file(s) match their manifests "
+        f"({len(report.manifests)} manifest(s), lineage of working copies included), checked "
+        f"{escape(local_text(at, zone))} ({escape(utc_text(at))}) while this report was made."
+    )
+    flow: list[Any] = [Paragraph("Verification", s.h2), Paragraph(text, s.body)]
+    for problem in report.problems:
+        flow.append(Paragraph(f"{escape(str(problem.status))}: {escape(str(problem.path))}", s.body))
+    for check in report.manifests:
+        if check.error:
+            flow.append(Paragraph(escape(check.error), s.body))
+    return flow
+
+
+def build_pdf(
+    out: Path,
+    *,
+    case: CaseHeader,
+    exhibits: list[Exhibit],
+    audit: tuple[dict[str, Any], ...],
+    verification: VerifyReport,
+    generated: Generated,
+    zone: tzinfo,
+) -> None:
+    """Write the report to `out` (blocking)."""
+    s = _Styles()
+    title = f"Chain-of-custody report — case {case.number}"
+
+    def footer(canvas: Any, doc: Any) -> None:
+        canvas.saveState()
+        canvas.setFont(s.regular, 7)
+        canvas.drawString(12 * mm, 7 * mm, f"{title} · generated {utc_text(generated.at)} by {generated.app}")
+        canvas.drawRightString(landscape(A4)[0] - 12 * mm, 7 * mm, f"page {doc.page}")
+        canvas.restoreState()
+
+    doc = SimpleDocTemplate(
+        str(out),
+        pagesize=landscape(A4),
+        leftMargin=12 * mm,
+        rightMargin=12 * mm,
+        topMargin=12 * mm,
+        bottomMargin=14 * mm,
+        title=title,
+        author=generated.user,
+        creator=generated.app,
+        subject=f"Case {case.number}: exhibits, custody log, verification",
+    )
+    story: list[Any] = [Paragraph(escape(title), s.title)]
+    story += _header(case, generated, zone, s)
+    story += _exhibits(exhibits, zone, s)
+    story += _custody(audit, zone, s)
+    story += _verification(verification, generated.at, zone, s)
+    story += [Spacer(1, 3 * mm), Paragraph(HOW_TO_VERIFY.format(mono=s.mono), s.body)]
+    doc.build(story, onFirstPage=footer, onLaterPages=footer)
