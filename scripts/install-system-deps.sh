@@ -15,6 +15,8 @@ PKGS=(
   libvlc5 vlc-plugin-base vlc-plugin-video-output
   # curl for the download benchmark, poppler-utils to render PDF pages for inspection
   curl poppler-utils
+  # xdotool: packaging/build.py times the frozen app's first window under Xvfb
+  xdotool
 )
 missing=()
 for p in "${PKGS[@]}"; do
