@@ -4,7 +4,9 @@ $ErrorActionPreference = "Stop"
 Set-Location (Join-Path $PSScriptRoot "..")
 if (-not (Test-Path ".venv\Scripts\python.exe")) {
     $py = (Get-Command py -ErrorAction SilentlyContinue)
-    if ($py) { & py -3.11 -m venv .venv } else { & python -m venv .venv }
+    # vms_desk needs Python 3.12 or newer: the newest installed 3.13 or 3.12 through the py launcher.
+    if ($py) { & py -3.13 -m venv .venv; if ($LASTEXITCODE) { & py -3.12 -m venv .venv } }
+    else { & python -m venv .venv }
 }
 & .venv\Scripts\python.exe -m pip install --quiet --upgrade pip
 & .venv\Scripts\python.exe -m pip install --quiet -e ".[dev]"
