@@ -36,6 +36,11 @@ def _windows_probe(process: subprocess.Popen[bytes]) -> Callable[[], bool]:
     callback_type = ctypes.WINFUNCTYPE(  # type: ignore[attr-defined,unused-ignore]
         wintypes.BOOL, wintypes.HWND, wintypes.LPARAM
     )
+    # Declared so that window handles pass as pointers, not as C ints that a large handle overflows.
+    user32.EnumWindows.argtypes = (callback_type, wintypes.LPARAM)
+    user32.GetWindowThreadProcessId.argtypes = (wintypes.HWND, ctypes.POINTER(wintypes.DWORD))
+    user32.IsWindowVisible.argtypes = (wintypes.HWND,)
+    user32.GetWindowTextW.argtypes = (wintypes.HWND, wintypes.LPWSTR, ctypes.c_int)
 
     def visible() -> bool:
         hits: list[int] = []
