@@ -2,6 +2,7 @@
 
     python packaging/build.py                 build dist/vms_desk and smoke-test it
     python packaging/build.py --installer     also compile installer.iss (Windows: ISCC; Linux: wine)
+    ... --installer --installer-compression none   the same, uncompressed: a quick check of the script
     python packaging/build.py --smoke-only    smoke-test an existing dist/vms_desk
 
 On Windows the build bundles libVLC from the pinned official VLC 3 zip (packaging/libvlc.py); on Linux
@@ -61,6 +62,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="packaging/build.py", description=__doc__.split("\n")[0])
     parser.add_argument("--installer", action="store_true", help="also compile installer.iss")
     parser.add_argument("--smoke-only", action="store_true", help="test the existing dist/vms_desk")
+    parser.add_argument(
+        "--installer-compression",
+        default="",
+        metavar="MODE",
+        help="override installer.iss' lzma2, e.g. `none` for a quick check of the script",
+    )
     args = parser.parse_args(argv)
     if needs_display() and shutil.which("xvfb-run"):
         script = [sys.executable, str(Path(__file__).resolve()), *(argv or sys.argv[1:])]
@@ -76,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"build: frozen cold start (time to first window) {result.first_window_s:.2f} s", flush=True)
         if args.installer:
             iscc.sign_programs(BUNDLE)
-            setup = iscc.compile_installer(BUNDLE, metadata.version("vms-desk"), DIST / "installer")
+            version = metadata.version("vms-desk")
+            setup = iscc.compile_installer(BUNDLE, version, DIST / "installer", args.installer_compression)
             print(f"build: installer {setup} ({setup.stat().st_size / MIB:.0f} MiB)", flush=True)
     except (smoke.SmokeFailed, libvlc.VlcPinError, iscc.InstallerFailed) as exc:
         print(f"build: failed: {exc}", file=sys.stderr)

@@ -77,8 +77,11 @@ def sign_programs(bundle: Path) -> None:
             )
 
 
-def compile_installer(bundle: Path, version: str, out_dir: Path) -> Path:
-    """Run ISCC on installer.iss against `bundle`; the setup program it wrote."""
+def compile_installer(bundle: Path, version: str, out_dir: Path, compression: str = "") -> Path:
+    """Run ISCC on installer.iss against `bundle`; the setup program it wrote.
+
+    `compression` overrides the script's (e.g. `none` for a quick check of the script under wine).
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     configured = signing()
     sign_args = ["/DSignTool=vmsdesk", *configured[1]] if configured else []
@@ -87,6 +90,7 @@ def compile_installer(bundle: Path, version: str, out_dir: Path) -> Path:
         f"/DAppVersion={version}",
         f"/DBundleDir={_windows_path(bundle)}",
         f"/O{_windows_path(out_dir)}",
+        *([f"/DCompression={compression}"] if compression else []),
         *sign_args,
         _windows_path(ROOT / "installer.iss"),
     ]
