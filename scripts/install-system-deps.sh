@@ -15,6 +15,8 @@ PKGS=(
   libvlc5 vlc-plugin-base vlc-plugin-video-output
   # curl for the download benchmark, poppler-utils to render PDF pages for inspection
   curl poppler-utils
+  # xdotool: packaging/build.py times the frozen app's first window under Xvfb
+  xdotool
 )
 # Optional: headless Chromium, for the test that plays a case bundle's working copy in index.html (it is
 # skipped without it). About 300 MB, so only on request: VMS_DESK_WITH_CHROMIUM=1 bash scripts/setup.sh

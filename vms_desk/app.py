@@ -232,8 +232,10 @@ def run_gui(*, demo: bool, screenshot: Path | None) -> int:
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
+    from vms_desk.paths import home_dir
     from vms_desk.ui.shell.crash import CrashHandler
     from vms_desk.ui.shell.gc_guard import GuiThreadGc
+    from vms_desk.ui.shell.single_instance import SingleInstance, bring_to_front
 
     setup_logging()
     route_qt_messages()
@@ -252,9 +254,16 @@ def run_gui(*, demo: bool, screenshot: Path | None) -> int:
     icon = Path(__file__).parent / "resources" / "vms_desk.svg"
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
+    # One window per data folder (screenshots are automation and skip this); see ui/shell/single_instance.
+    single = None if screenshot is not None else SingleInstance(home_dir(create=True))
+    if single is not None and not single.claim():
+        print(single.refusal, file=sys.stderr)
+        return 0
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     runner = App(demo=demo, screenshot=screenshot)
+    if single is not None:
+        single.activated.connect(lambda: bring_to_front(runner.window))
     crash = CrashHandler(lambda: runner.window)
     crash.install(loop)
     collector = GuiThreadGc()
@@ -266,6 +275,8 @@ def run_gui(*, demo: bool, screenshot: Path | None) -> int:
         collector.stop()
         crash.uninstall()
         asyncio.set_event_loop(None)
+        if single is not None:
+            single.release()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Sequence
 
+from vms_desk.bundled_vlc import use_bundled_libvlc
+
 from .browse import cameras, recordings
 from .common import run_guarded, setup_logging
 from .custody import bundle_command, report_command, working_copy_command
@@ -31,6 +33,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the arguments and run one command; returns the exit status."""
+    use_bundled_libvlc()  # before anything imports python-vlc (the player, --version, manifests)
     args = build_parser().parse_args(argv)
     command = args.command or "gui"
     if command != "gui":

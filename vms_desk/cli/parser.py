@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
-
-from vms_desk import __version__
+from typing import Any, NoReturn
 
 VENDORS = "axxon-one, axxon-psim, vdg-sense, exacq, axis"
 
@@ -38,6 +37,26 @@ class _SettingsHelp:
         return ". ".join(parts)
 
 
+class VersionAction(argparse.Action):
+    """`--version`: the app and its libraries (gathered only when asked: it loads libVLC and vendors)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[Any] | None,
+        option_string: str | None = None,
+    ) -> None:
+        """Print the versions and exit 0."""
+        from vms_desk.versions import version_text
+
+        print(version_text())
+        parser.exit(0)
+
+
 def _server_args(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("server")
     group.add_argument("--vendor", required=True, help=f"one of {VENDORS}")
@@ -66,7 +85,9 @@ def _span_args(parser: argparse.ArgumentParser) -> None:
 def build_parser() -> CliParser:
     """The `vms-desk` parser with its subcommands."""
     parser = CliParser(prog="vms-desk", description="Export video evidence from video management systems.")
-    parser.add_argument("--version", action="version", version=f"vms_desk {__version__}")
+    parser.add_argument(
+        "--version", action=VersionAction, help="print the versions of vms_desk and its libraries"
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     gui = commands.add_parser("gui", help="the desktop application (the default)")

@@ -13,10 +13,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from vms_desk import APP_NAME, __version__
 from vms_desk.core.errors import StorageError
+from vms_desk.versions import library_versions
 
 FORMAT_VERSION = 1
 MANIFEST_NAME = "manifest.json"
@@ -41,6 +42,13 @@ class AppInfo(_Frozen):
 
     name: str = APP_NAME
     version: str = __version__
+    # Python, Qt, libVLC, PyAV, vendor protocols; empty when read from a manifest that predates them.
+    libraries: dict[str, str] = {}
+
+    @classmethod
+    def current(cls) -> AppInfo:
+        """This running program, with its library versions."""
+        return cls(libraries=library_versions())
 
 
 class Source(_Frozen):
@@ -88,7 +96,7 @@ class Manifest(_Frozen):
     """The whole manifest.json."""
 
     format_version: int = FORMAT_VERSION
-    app: AppInfo = AppInfo()
+    app: AppInfo = Field(default_factory=AppInfo.current)
     created: UtcTime
     case: str | None
     operator: str | None

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -107,6 +110,24 @@ def test_without_libvlc_the_player_explains_how_to_install_it(qtbot: QtBot, tmp_
     assert INSTALL_HELP in text
     assert not widget.playButton.isEnabled()
     assert widget.take_snapshot(tmp_path) is None
+
+
+def test_a_libvlc_path_that_does_not_load_is_a_reason_not_an_exit() -> None:
+    # python-vlc calls sys.exit(1) on a bad PYTHON_VLC_LIB_PATH; vlc is imported once per process, so
+    # this runs in a fresh one.
+    code = "from vms_desk.ui.player.player import load_vlc; print(load_vlc([]))"
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHON_VLC_LIB_PATH": os.devnull},
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == (
+        "python-vlc could not load libVLC (PYTHON_VLC_LIB_PATH names no usable libVLC)."
+    )
 
 
 def test_clock_text() -> None:

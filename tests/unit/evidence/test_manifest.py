@@ -57,7 +57,8 @@ def test_fields_are_exactly_the_design(tmp_path: Path) -> None:
         "files",
         "events",
     ]
-    assert set(data["app"]) == {"name", "version"}
+    assert set(data["app"]) == {"name", "version", "libraries"}
+    assert set(data["app"]["libraries"]) == {"python", "qt", "libvlc", "pyav", "vendor_protocols"}
     assert set(data["source"]) == {"vendor", "url", "camera_id", "camera_name"}
     assert set(data["requested"]) == {"start", "end", "format", "options"}
     assert set(data["actual"]) == {"start", "end"}
@@ -88,3 +89,12 @@ def test_damaged_manifest_is_a_sentence(tmp_path: Path) -> None:
     path.write_text('{"format_version": 1', encoding="utf-8")
     with pytest.raises(StorageError, match="damaged"):
         read_manifest(path)
+
+
+def test_a_new_manifest_records_this_programs_libraries_and_an_old_one_keeps_none(tmp_path: Path) -> None:
+    written = json.loads(write_manifest(tmp_path, sample()).read_text(encoding="utf-8"))
+    assert written["app"]["libraries"]["python"].count(".") == 2
+    assert "axis" in written["app"]["libraries"]["vendor_protocols"].split()
+    written["app"] = {"name": "vms_desk", "version": "0.0.9"}  # as a manifest before the libraries
+    (tmp_path / "manifest.json").write_text(json.dumps(written), encoding="utf-8")
+    assert read_manifest(tmp_path / "manifest.json").app.libraries == {}

@@ -52,8 +52,11 @@ def load_vlc(args: list[str]) -> tuple[Any, Any] | str:
     """(vlc module, vlc.Instance), or the reason libVLC cannot be used."""
     try:
         import vlc
-    except Exception as exc:  # ImportError, OSError, NameError: python-vlc fails in several ways
-        return f"python-vlc could not load libVLC ({exc})."
+    # ImportError, OSError, NameError: python-vlc fails in several ways; and it calls sys.exit(1) when
+    # PYTHON_VLC_LIB_PATH names a library that does not load, which must not end the whole app.
+    except (Exception, SystemExit) as exc:
+        reason = str(exc) if not isinstance(exc, SystemExit) else "PYTHON_VLC_LIB_PATH names no usable libVLC"
+        return f"python-vlc could not load libVLC ({reason})."
     try:
         instance = vlc.Instance(args)
     except Exception as exc:  # a broken install can raise from inside ctypes

@@ -1,0 +1,152 @@
+"""The frozen app's smoke test: it starts, every vendor is in it, an export ends done, the GUI shows.
+
+Every step runs the built programs (never the source tree) with a throw-away VMS_DESK_HOME, and fails
+with one sentence naming the step.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from first_window import close, time_to_first_window
+
+from vms_desk import __version__
+from vms_desk.core.models import Vendor
+
+EXE = ".exe" if sys.platform == "win32" else ""
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+STEP_TIMEOUT = 180.0
+
+
+class SmokeFailed(RuntimeError):
+    """A smoke step failed; the message says which and why."""
+
+
+@dataclass
+class SmokeResult:
+    """What the smoke test measured."""
+
+    version_text: str
+    first_window_s: float
+
+
+class Frozen:
+    """The built bundle's two programs, run with a private VMS_DESK_HOME."""
+
+    def __init__(self, bundle: Path, home: Path) -> None:
+        self.cli = bundle / f"vms-desk{EXE}"
+        self.gui = bundle / f"vms_desk{EXE}"
+        self.env = {**os.environ, "VMS_DESK_HOME": str(home), "SMOKE_PW": "demo", "LANG": "C.UTF-8"}
+        for program in (self.cli, self.gui):
+            if not program.is_file():
+                raise SmokeFailed(f"{program} is missing from the bundle.")
+
+    def run(self, step: str, *args: str, program: Path | None = None) -> str:
+        """Run one command to its end; its stdout, or SmokeFailed naming the step."""
+        try:
+            done = subprocess.run(  # noqa: S603 - our own frozen program
+                [str(program or self.cli), *args],
+                capture_output=True,
+                text=True,
+                env=self.env,
+                timeout=STEP_TIMEOUT,
+                check=False,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise SmokeFailed(f"{step}: no answer within {STEP_TIMEOUT:.0f} s.") from exc
+        if done.returncode != 0:
+            raise SmokeFailed(f"{step}: exit {done.returncode}: {done.stderr.strip()[-2000:]}")
+        return done.stdout
+
+    def start_sim(self, vendor: Vendor) -> tuple[subprocess.Popen[str], str]:
+        """A frozen simulator serving on a free port, and its URL."""
+        process = subprocess.Popen(  # noqa: S603 - our own frozen program
+            [str(self.cli), "sim", vendor.value, "--port", "0"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=self.env,
+        )
+        assert process.stdout is not None
+        first = process.stdout.readline().strip()  # the contract: "listening on URL" comes first
+        if not first.startswith("listening on http://"):
+            process.kill()
+            _, stderr = process.communicate(timeout=30)
+            raise SmokeFailed(f"sim {vendor.value}: printed {first!r} instead of serving: {stderr.strip()}")
+        return process, first.removeprefix("listening on ")
+
+
+def check_version(app: Frozen, *, want_libvlc: bool) -> str:
+    """`vms-desk --version` names this version and every vendor (so every client is in the bundle)."""
+    text = app.run("--version", "--version")
+    lines = text.splitlines()
+    fields = dict(line.split(": ", 1) for line in lines[1:] if ": " in line)
+    if not lines or lines[0] != f"vms_desk {__version__}":
+        raise SmokeFailed(f"--version: the first line is not `vms_desk {__version__}`: {text!r}")
+    missing = sorted({v.value for v in Vendor} - set(fields.get("vendor_protocols", "").split()))
+    if missing:
+        raise SmokeFailed(f"--version: the frozen app cannot load the vendor clients {', '.join(missing)}.")
+    if want_libvlc and fields.get("libvlc") == "not found":
+        raise SmokeFailed("--version: the bundled libVLC does not load.")
+    return text
+
+
+def check_simulators(app: Frozen) -> None:
+    """Every vendor's simulator starts from the bundle and serves."""
+    for vendor in Vendor:
+        process, _ = app.start_sim(vendor)
+        process.terminate()
+        process.communicate(timeout=30)
+
+
+def check_export(app: Frozen, work: Path) -> None:
+    """An Axis export from the frozen simulator ends done and its folder verifies."""
+    process, url = app.start_sim(Vendor.AXIS)
+    try:
+        server = ["--vendor", "axis", "--url", url, "--user", "demo", "--password-env", "SMOKE_PW"]
+        cameras = json.loads(app.run("cameras", "cameras", *server, "--json"))
+        end = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
+        span = ["--start", f"{(end - timedelta(seconds=2)).isoformat()}", "--end", end.isoformat()]
+        out = work / "evidence"
+        args = ["--camera", cameras[0]["id"], *span, "--format", "mkv", "--out", str(out), "--json"]
+        job = json.loads(app.run("export", "export", *server, *args))
+        if job.get("state") != "done" or not job.get("files"):
+            raise SmokeFailed(f"export: ended {job.get('state')}: {job.get('error')}")
+        app.run("verify", "verify", str(out))
+    finally:
+        process.terminate()
+        process.communicate(timeout=30)
+
+
+def check_gui(app: Frozen, work: Path) -> float:
+    """The window's cold start, then `gui --demo --screenshot` writes a PNG."""
+    seconds, running = time_to_first_window([str(app.gui), "gui"], app.env)
+    close(running)
+    shot = work / "smoke.png"
+    app.run("gui --demo --screenshot", "gui", "--demo", "--screenshot", str(shot), program=app.gui)
+    if not shot.is_file() or not shot.read_bytes().startswith(PNG_MAGIC):
+        raise SmokeFailed(f"gui --demo --screenshot: {shot} is not a PNG.")
+    return seconds
+
+
+def smoke(bundle: Path, *, want_libvlc: bool) -> SmokeResult:
+    """Run every step against the bundle in `bundle`."""
+    with tempfile.TemporaryDirectory(prefix="vms_desk-smoke-") as scratch:
+        work = Path(scratch)
+        app = Frozen(bundle, work / "home")
+        version_text = check_version(app, want_libvlc=want_libvlc)
+        print("smoke: --version ok", flush=True)
+        check_simulators(app)
+        print(f"smoke: {len(Vendor)} simulators serve", flush=True)
+        check_export(app, work)
+        print("smoke: axis export done and verified", flush=True)
+        seconds = check_gui(app, work)
+        print("smoke: window shown; demo screenshot written", flush=True)
+        return SmokeResult(version_text, seconds)
