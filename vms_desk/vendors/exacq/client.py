@@ -7,7 +7,7 @@ import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, TypeVar
 
 import httpx
@@ -19,7 +19,9 @@ from vms_desk.core.options import Capabilities, FormatSpec, OptionKind, OptionSp
 from vms_desk.core.protocol import Download, ExportHandle, ExportPhase, ExportStatus, RemoteFile
 from vms_desk.core.times import to_exacq
 from vms_desk.vendors._http import BodyStream, Funnel
+from vms_desk.vendors._words import with_server_words
 from vms_desk.vendors.exacq.errors import export_lost
+from vms_desk.vendors.exacq.naming import ZONE_SERVER, disposition_name, time_zone_setting
 from vms_desk.vendors.exacq.requests import (
     CreateExport,
     CreateSearch,
@@ -83,6 +85,7 @@ class Client:
         self._where = f"exacqVision at {config.url}"
         self._funnel = Funnel(http, config.url, "exacqVision")
         self._server_id = config.settings.get("server_id", "0").strip() or "0"
+        self._time_zone = time_zone_setting(config.settings)
         self._session: str | None = None
         self._info: ServerInfo | None = None
         self._zone: tzinfo | None = None
@@ -113,7 +116,7 @@ class Client:
             return request.decode(await self._send(request, ""))
         session = await self._current_session()
         reply = await self._send(request, session)
-        if reply.session_refused:
+        if request.session_refused(reply):
             log.info(
                 "%s refused the session (%s, HTTP %s); logging in again",
                 self._where,
@@ -172,13 +175,19 @@ class Client:
         assert self._zone is not None
         return self._zone
 
+    async def _send_zone(self) -> tzinfo:
+        """The zone of the times sent to the server (server setting `time_zone`: see naming.py)."""
+        if self._time_zone == ZONE_SERVER:
+            return await self._server_zone()
+        return self._time_zone if isinstance(self._time_zone, tzinfo) else UTC
+
     async def list_cameras(self) -> list[Camera]:
         """config.web's cameras (and the server's timezone, kept for the times this client sends)."""
         return [camera.to_camera() for camera in (await self._config()).cameras]
 
     async def recordings(self, camera_id: str, span: TimeSpan) -> Recordings:
-        """search.web's clips in the span, adjacent clips merged."""
-        zone = await self._server_zone()
+        """search.web's clips in the span, adjacent clips merged; unknown when the reply does not say."""
+        zone = await self._send_zone()
         end = _whole_seconds_up(span.end)
         reply = await self.call(CreateSearch(camera_id, to_exacq(span.start, zone), to_exacq(end, zone)))
         if reply.search_id:
@@ -187,7 +196,7 @@ class Client:
                 await self.call(Logout(reply.search_id))
             except VmsDeskError as exc:
                 log.info("closing search on %s failed: %s", self._where, exc)
-        return Recordings(known=True, spans=reply.spans(span))
+        return reply.recordings(span)
 
     async def snapshot(self, camera_id: str, at: TimeSpan) -> bytes | None:
         """None: the recorded-frame endpoint's path is not in the public record (VENDOR-NOTES §4)."""
@@ -204,7 +213,7 @@ class Client:
 
     async def start_export(self, request: ExportRequest) -> ExportHandle:
         """Create the export; its id dies with this client's session (session_bound)."""
-        zone = await self._server_zone()
+        zone = await self._send_zone()
         start = to_exacq(request.span.start, zone)
         end = to_exacq(_whole_seconds_up(request.span.end), zone)
         name = str(request.options.get("name", "") or "")
@@ -224,24 +233,49 @@ class Client:
         status = await self.call(GetExportStatus(export_id))
         progress = max(0.0, min(1.0, status.progress / 100))
         if status.failed:
-            text = status.error or status.status or "no reason given"
+            code = status.code or ("success: false" if status.refused else status.status)
             return ExportStatus(
                 phase=ExportPhase.FAILED,
                 progress=progress,
-                error=f"exacqVision could not make the export: {text}. Check that the camera recorded "
-                "video in the span, then try again.",
+                error=with_server_words(
+                    "exacqVision could not make the export. Check that the camera recorded video in the "
+                    "span, then try again",
+                    status.error or status.status,
+                    code,
+                ),
                 vendor_error=status.error or status.status,
+                vendor_code=code,
             )
         if not status.done:
             return ExportStatus(phase=ExportPhase.RUNNING, progress=min(progress, 0.99))
         fmt = str(handle.data.get("format") or FALLBACK_FORMAT)
         name = handle.data.get("file_name")
+        fallback = name if isinstance(name, str) and name else file_name("", fmt)
         remote = RemoteFile(
-            name=name if isinstance(name, str) and name else file_name("", fmt),
+            name=await self._served_name(export_id) or fallback,
             locator=export_id,
             size=status.size if status.size is not None and status.size >= 0 else None,
         )
         return ExportStatus(phase=ExportPhase.DONE, progress=1.0, files=(remote,))
+
+    async def _served_name(self, export_id: str) -> str:
+        """The file name the server gives the download (Content-Disposition), made safe; "" if none.
+
+        Asked with `Range: bytes=0-0` and the body left unread, so at most a byte (or the first chunk
+        of a server that ignores Range) crosses the wire. A failure here only costs the name.
+        """
+        request = DownloadExport(export_id)
+        try:
+            session = await self._current_session()
+            async with self._funnel.stream(
+                request.method, request.path, params=request.params(session), headers={"Range": "bytes=0-0"}
+            ) as body:
+                if "json" in body.response.headers.get("content-type", ""):
+                    return ""
+                return disposition_name(body.response.headers.get("content-disposition", ""))
+        except VmsDeskError as exc:
+            log.info("%s: no file name from the download of %s: %s", self._where, export_id, exc)
+            return ""
 
     @asynccontextmanager
     async def open_download(

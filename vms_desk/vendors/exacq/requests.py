@@ -42,6 +42,10 @@ class Endpoint[T](ABC):
         """The form body, for POSTs."""
         return None
 
+    def session_refused(self, reply: Reply) -> bool:
+        """True when the reply means the session is gone (the funnel then logs in again once)."""
+        return reply.session_refused
+
     @abstractmethod
     def decode(self, reply: Reply) -> T:
         """The typed result, or the typed error the reply stands for."""
@@ -216,8 +220,13 @@ class _OnExport(Endpoint[T]):
             params.append(("action", self.action))
         return [*params, ("s", session)]
 
+    def session_refused(self, reply: Reply) -> bool:
+        """Only HTTP 401: a 2xx `success: false` about one export speaks of that export, not of the session
+        (issue 9 point 7: re-logging in would orphan every other export of the session)."""
+        return reply.status == 401
+
     def check(self, reply: Reply) -> None:
-        """An unknown export (404, or success false after the re-login) is ExportLost."""
+        """An unknown export (404, or success false) is ExportLost."""
         if reply.status == 404 or (reply.refused and reply.status != 401):
             raise export_lost(
                 reply.where, self.export_id, f"{reply.request} -> HTTP {reply.status}: {reply.text!r}"
@@ -230,7 +239,10 @@ class GetExportStatus(_OnExport[ExportStatusWire]):
     """GET /v1/export.web?export=ID: progress (100 = ready)."""
 
     def decode(self, reply: Reply) -> ExportStatusWire:
-        """The status."""
+        """The status; a 2xx `success: false` is a failed export with the server's words, not a lost one."""
+        if 200 <= reply.status < 300 and reply.refused:
+            status = decode(ExportStatusWire, reply)
+            return status.model_copy(update={"refused": True, "error": status.error or reply.text})
         self.check(reply)
         return decode(ExportStatusWire, reply)
 
