@@ -26,8 +26,15 @@ VENDOR_SETTINGS: dict[Vendor, dict[str, str]] = {
     Vendor.VDG_SENSE: {
         SHARE_PREFIX: r"the export folder as the VDG server names it, e.g. D:\Exports",
         SHARE_LOCAL: r"the same folder as this workstation reads it, e.g. \\vdg01\Exports",
+        "login": "auto (the documented AuthenticateUserDigest login, then HTTP Basic), digest or basic",
+        "digest_nonce": "the client-type nonce of the digest login (default: the article's AR5chsWVZagPfMpB)",
+        "digest_recipe": "what SHA-1 digests, in order (default nonce,timestamp,password)",
     },
-    Vendor.EXACQ: {"server_id": "the login's server number `s` (default 0)"},
+    Vendor.EXACQ: {
+        "server_id": "the login's server number `s` (default 0)",
+        "time_zone": "the zone of the times sent: utc (default), server (config.web's offset) or e.g. "
+        "America/New_York",
+    },
     Vendor.AXIS: {},
 }
 COMMON_SETTINGS = {TLS_PIN_SETTING: "trust an HTTPS server by its certificate's SHA-256 fingerprint"}

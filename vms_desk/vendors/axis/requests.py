@@ -153,6 +153,7 @@ class ExportPropertiesRequest(ApiRequest[wire.ExportProperties]):
     start: datetime
     stop: datetime
     encryption: str = ""
+    export_format: str = MATROSKA  # the device's own name, from capabilities.cgi
     path: ClassVar[str] = "/axis-cgi/record/export/properties.cgi"
     cgi: ClassVar[str] = "properties.cgi"
 
@@ -164,7 +165,7 @@ class ExportPropertiesRequest(ApiRequest[wire.ExportProperties]):
             "diskid": self.diskid,
             "starttime": to_axis(self.start),
             "stoptime": to_axis(self.stop),
-            "exportformat": MATROSKA,
+            "exportformat": self.export_format,
         }
         if self.encryption:
             params["encryptionformat"] = self.encryption
@@ -189,6 +190,7 @@ class ExportRecording:
     filename: str = ""
     password: str = ""
     encryption: str = ZIP_AES256
+    export_format: str = MATROSKA  # the device's own name, from capabilities.cgi
     path: ClassVar[str] = "/axis-cgi/record/export/exportrecording.cgi"
     cgi: ClassVar[str] = "exportrecording.cgi"
 
@@ -196,12 +198,12 @@ class ExportRecording:
         return f"ExportRecording({self.recordingid!r}, {self.diskid!r}, {self.start}, {self.stop})"
 
     def params(self) -> dict[str, str]:
-        """Recording, disk, Matroska, the key-frame start and stop; password and encryption for a ZIP."""
+        """Recording, disk, format, the key-frame start and stop; password and encryption for a ZIP."""
         params = {
             "schemaversion": SCHEMA_VERSION,
             "recordingid": self.recordingid,
             "diskid": self.diskid,
-            "exportformat": MATROSKA,
+            "exportformat": self.export_format,
             "starttime": to_axis(self.start),
             "stoptime": to_axis(self.stop),
         }
