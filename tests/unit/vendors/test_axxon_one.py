@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import BaseModel
 
 from vms_desk.core.errors import (
     AuthFailed,
@@ -42,12 +43,13 @@ from vms_desk.vendors.axxon_one import requests as axxon_requests
 from vms_desk.vendors.axxon_one.capabilities import CAPABILITIES
 from vms_desk.vendors.axxon_one.status import to_status
 from vms_desk.vendors.axxon_one.wire import (
+    LABEL,
     AuthReply,
     CameraListReply,
     ExportStatusReply,
     IntervalsReply,
-    decode,
 )
+from vms_desk.vendors.request import Reply, decode_model
 
 CAM1 = "Server1/DeviceIpint.1/SourceEndpoint.video:0:0"
 BASIC = "Basic " + base64.b64encode(b"demo:demo").decode()
@@ -559,14 +561,14 @@ def test_request_objects_contract() -> None:
         axxon_requests.GetExportFile("abc", "a[b].mp4"),
         axxon_requests.DeleteExport("abc"),
         axxon_requests.Authenticate("demo", "secret"),
-        axxon_requests.SessionCall("CloseSession"),
+        axxon_requests.SessionCall("token", "CloseSession"),
     ]
     classes = {type(s) for s in samples}
     assert classes == set(axxon_requests.AxxonRequest.__subclasses__())
     for sample in samples:
         assert sample.method in ("GET", "POST", "DELETE")
         assert not sample.path.startswith("/")
-        assert (sample.body is not None) == (sample.method == "POST")
+        assert (sample.json_body() is not None) == (sample.method == "POST")
     assert "secret" not in repr(samples[7])
     pasted = axxon_requests.StartExport(f"hosts/{CAM1}", "20260101T000000", "20260101T000001", {})
     assert pasted.path == f"export/archive/{CAM1}/20260101T000000/20260101T000001"
@@ -576,11 +578,14 @@ def test_request_objects_contract() -> None:
     assert odd.path == "archive/contents/intervals/Srv/Device%20Ipint.1/Source%3Fx%23y:0:0/future/past"
 
 
-def _reply(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> httpx.Response:
+def _reply(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Reply:
     content = body if isinstance(body, bytes) else json.dumps(body).encode()
-    return httpx.Response(
-        status, content=content, headers=headers, request=httpx.Request("GET", "http://axxon/x")
-    )
+    return Reply(status, content, httpx.Headers(headers or {}), "GET", "http://axxon/x")
+
+
+def decode[M: BaseModel](model: type[M], reply: Reply) -> M:
+    """The one JSON decoder the Axxon One requests use."""
+    return decode_model(model, reply, LABEL)
 
 
 def test_wire_models_decode_the_vendor_examples() -> None:

@@ -31,6 +31,8 @@ from vms_desk.sim.exports import DONE, ExportRegistry
 
 __all__ = ["build"]
 
+PRODUCT_VERSION = "Axxon PSIM 1.0.1.224"  # the version in the vendor's config.properties example
+
 
 class _Psim:
     """The simulated server's handlers over its tokens and export registry."""
@@ -44,7 +46,7 @@ class _Psim:
         """Apply a pending session expiry; refuse task requests without a live token."""
         if self.state.faults.take_expiry():
             self.tokens.clear()
-        if request.url.path in ("/token", "/web2/secure/video/config.properties"):
+        if request.url.path == "/token" or request.url.path.startswith("/web2/"):
             return None
         if self.tokens.allows(request):
             return None
@@ -75,6 +77,11 @@ class _Psim:
         if (query.get("login"), query.get("password")) != (self.state.user, self.state.password):
             return PlainTextResponse(INVALID)
         return PlainTextResponse(config_properties(self.state))
+
+    async def version(self, request: Request) -> Response:
+        """`/web2/product/version`: the product name and version as text (as public client code reads it)."""
+        self._begin(request)
+        return PlainTextResponse(PRODUCT_VERSION)
 
     async def create(self, request: Request) -> Response:
         """`POST /createarchivetask`: start an export."""
@@ -124,6 +131,7 @@ def build(state: SimState) -> Any:
     routes = [
         Route("/token", server.token, methods=["GET", "POST"]),
         Route("/web2/secure/video/config.properties", server.config, methods=["GET"]),
+        Route("/web2/product/version", server.version, methods=["GET"]),
         Route("/createarchivetask", server.create, methods=["POST"]),
         Route("/getarchivetaskstatus", server.status, methods=["GET"]),
         Route("/download", server.download, methods=["GET"]),

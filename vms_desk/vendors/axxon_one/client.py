@@ -35,7 +35,7 @@ from vms_desk.vendors.axxon_one.requests import (
     ProductVersion,
     StartExport,
 )
-from vms_desk.vendors.axxon_one.session import AxxonSession
+from vms_desk.vendors.axxon_one.session import AxxonAuth
 from vms_desk.vendors.axxon_one.status import to_status
 from vms_desk.vendors.axxon_one.wire import LABEL
 
@@ -80,12 +80,13 @@ class Client:
 
     def __init__(self, config: ServerConfig, password: str | None, http: httpx.AsyncClient) -> None:
         self.config = config
-        prefix = normalise_prefix(config.settings.get("prefix", ""))
-        self._session = AxxonSession(Funnel(http, config.url + prefix, LABEL), config.user, password or "")
+        self.prefix = normalise_prefix(config.settings.get("prefix", ""))
+        self.auth = AxxonAuth(config.user, password or "")
+        self._funnel = Funnel(http, config.url + self.prefix, LABEL, auth=self.auth)
 
     async def call(self, request: AxxonRequest[T]) -> T:
         """The one funnel: send an endpoint request with auth recovery, return its decoded reply."""
-        return await self._session.call(request)
+        return await self._funnel.call(request)
 
     async def connect(self) -> ServerInfo:
         """Log in (Basic, or Bearer after a 401) and read the product version."""
@@ -169,7 +170,7 @@ class Client:
         async with AsyncExitStack() as stack:
             try:
                 body = await stack.enter_async_context(
-                    self._session.stream(GetExportFile(handle.export_ids[0], file.locator), offset)
+                    self._funnel.download(GetExportFile(handle.export_ids[0], file.locator), offset)
                 )
             except NotFound as exc:
                 raise ExportLost(
@@ -225,4 +226,4 @@ class Client:
     async def aclose(self) -> None:
         """Close the Bearer session if one was opened; never raises."""
         with contextlib.suppress(Exception):
-            await self._session.close()
+            await self.auth.close(self._funnel)

@@ -10,8 +10,7 @@ import re
 from datetime import datetime
 from typing import TypeVar
 
-import httpx
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from vms_desk.core.errors import ProtocolError
 from vms_desk.core.models import Camera, TimeSpan
@@ -24,17 +23,6 @@ M = TypeVar("M", bound=BaseModel)
 
 class _Wire(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True, coerce_numbers_to_str=True)
-
-
-def decode[M: BaseModel](model: type[M], response: httpx.Response) -> M:
-    """The reply body as `model`, or ProtocolError naming the request."""
-    try:
-        return model.model_validate_json(response.content)
-    except ValidationError as exc:
-        raise ProtocolError(
-            f"{LABEL} sent a reply vms_desk cannot read ({response.request.url.path}).",
-            detail=f"{model.__name__}: {exc.errors(include_url=False)[:3]!r} in {response.content[:300]!r}",
-        ) from exc
 
 
 def video_source_id(access_point: str) -> str:
@@ -148,18 +136,3 @@ def span_in_name(name: str) -> TimeSpan | None:
     except ProtocolError:
         return None
     return TimeSpan(start=min(first, second), end=max(first, second))
-
-
-def reason_of(response: httpx.Response, limit: int = 300) -> str:
-    """The server's reason for a refusal: a JSON error/message field, else the text, shortened."""
-    text = response.text.strip()
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if isinstance(body, dict):
-        for key in ("error", "message", "reason", "description"):
-            if isinstance(body.get(key), str) and body[key].strip():
-                text = body[key].strip()
-                break
-    return text[:limit]
