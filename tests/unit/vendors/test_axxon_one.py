@@ -423,13 +423,16 @@ def test_every_documented_state_is_mapped() -> None:
         (4, "ran out of disk space"),
         (5, "same name"),
         (6, "no recording"),
-        (9, "does not know (9)"),
     ]:
         failed = status(state, error="E-42 verbatim")
         assert failed.phase is ExportPhase.FAILED
         assert words in failed.error
         assert failed.vendor_error == "E-42 verbatim"
         assert failed.vendor_code == str(state)
+    # Issue 9 (build item 3): an undocumented state is kept verbatim and treated as running.
+    unknown = status(9, error="E-42 verbatim")
+    assert unknown.phase is ExportPhase.RUNNING
+    assert "state 9" in unknown.message
     empty = status(2, files=[])
     assert empty.phase is ExportPhase.FAILED
     assert "named no file" in empty.error
@@ -541,7 +544,7 @@ def test_capabilities_and_option_validation() -> None:
         ("mp4", {"freq": 4}, "between 0 and 3"),
         ("mp4", {"vc": 7}, "between 0 and 6"),
         ("mp4", {"maxfilesize": -1}, "0 or more"),
-        ("mp4", {"croparea": [[0, 0], [1, 1]]}, "applies only to the formats jpg, pdf"),
+        ("mp4", {"snapshotplace": [[0, 0], [1, 1]]}, "applies only to the formats pdf"),
         ("jpg", {"layout": 1}, "applies only to the formats pdf"),
         ("pdf", {"layout": 2}, "must be one of 0, 1"),
         ("jpg", {"color": "red"}, "web colour"),
