@@ -20,8 +20,9 @@ SHARE_PREFIX, SHARE_LOCAL = "share_server_prefix", "share_local_path"
 VENDOR_SETTINGS: dict[Vendor, dict[str, str]] = {
     Vendor.AXXON_ONE: {"prefix": "the Web-Server prefix, e.g. /asip-api (default: none)"},
     Vendor.AXXON_PSIM: {
-        "web2_url": "the web2 module's address when it is not the server URL, e.g. http://host:8085/web2",
-        "web2_version": "the version sent with config.properties (default 1.0)",
+        "web2_url": "the web2 module's address, e.g. http://host:8085/web2 (default: the server's host on "
+        "port 8085, then the server URL)",
+        "web2_version": "the version sent with config.properties (default: read from web2's product/version)",
     },
     Vendor.VDG_SENSE: {
         SHARE_PREFIX: r"the export folder as the VDG server names it, e.g. D:\Exports",

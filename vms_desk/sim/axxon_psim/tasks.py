@@ -54,22 +54,39 @@ def parse_task(body: Any, state: SimState) -> tuple[SimCamera, datetime, datetim
     return camera, start, end, fmt
 
 
-def psim_local(value: datetime) -> str:
-    """A time as the status echoes it: server-local with milliseconds and offset (…T15:10:00.000+03:00)."""
-    return value.astimezone(SERVER_ZONE).isoformat(timespec="milliseconds")
+ECHO_RELABEL, ECHO_CONVERT, ECHO_UTC = "relabel", "convert", "utc"
 
 
-def status_body(export: SimExport) -> dict[str, Any]:
-    """The `/getarchivetaskstatus` reply for one task."""
+def psim_local(value: datetime, mode: str = ECHO_RELABEL) -> str:
+    """A time as the status echoes it, with milliseconds and an offset (…T15:10:00.000+03:00).
+
+    `relabel` (the default) is the document's example taken literally: the requested UTC clock reading
+    with the server's local offset attached (what .NET's `zzz` does to a UTC DateTime). `convert` is a
+    correct conversion to the server's zone; `utc` answers in UTC with +00:00.
+    """
+    if mode == ECHO_CONVERT:
+        return value.astimezone(SERVER_ZONE).isoformat(timespec="milliseconds")
+    utc = value.astimezone(UTC)
+    if mode == ECHO_UTC:
+        return utc.isoformat(timespec="milliseconds")
+    return utc.replace(tzinfo=SERVER_ZONE).isoformat(timespec="milliseconds")
+
+
+def status_body(export: SimExport, echo: str = ECHO_RELABEL, stalls: bool = False) -> dict[str, Any]:
+    """The `/getarchivetaskstatus` reply for one task (`stalls`: a task that never advances)."""
     state_name = {DONE: STATE_DONE, FAILED: STATE_FAILED}.get(export.state, STATE_RUNNING)
+    if stalls:
+        state_name = STATE_RUNNING
     return {
-        "Percents": int(export.progress * 100),
-        "Url": f"{ADVERTISED_BASE}/download?file={export.id}" if export.state == DONE else None,
+        "Percents": 25 if stalls else int(export.progress * 100),
+        "Url": f"{ADVERTISED_BASE}/download?file={export.id}"
+        if export.state == DONE and not stalls
+        else None,
         "CameraId": str(export.camera.index),
-        "From": psim_local(export.start),
-        "To": psim_local(export.end),
+        "From": psim_local(export.start, echo),
+        "To": psim_local(export.end, echo),
         "ArchiveTaskId": export.id,
         # The vendor's status example has the STRING "null" when all is well.
-        "ErrorMessage": export.error if export.state == FAILED else "null",
+        "ErrorMessage": export.error if export.state == FAILED and not stalls else "null",
         "State": state_name,
     }
