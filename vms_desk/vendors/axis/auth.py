@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import httpx
 
 from vms_desk.core.errors import AuthFailed, ProtocolError
+from vms_desk.vendors.request import AuthPolicy, Credentials
 
 log = logging.getLogger(__name__)
 
@@ -160,3 +161,15 @@ class AxisAuth(httpx.Auth):
         if label != self.scheme:
             log.info("Axis device at %s: answering with %s (offered: %s)", self._where, label, self.offered)
         self.scheme = label
+
+
+class AxisPolicy(AuthPolicy):
+    """The Funnel's auth policy for one device: every attempt carries the AxisAuth (which answers the
+    challenge itself); there is no session, so nothing to prepare and nothing to recover."""
+
+    def __init__(self, auth: AxisAuth) -> None:
+        self.auth = auth
+
+    def credentials(self) -> Credentials:
+        """The device's httpx.Auth, and the scheme it answered with so far."""
+        return Credentials(auth=self.auth, scheme=self.auth.scheme or "none")

@@ -23,7 +23,7 @@ from vms_desk.core.protocol import Download, ExportHandle, ExportPhase, ExportSt
 from vms_desk.vendors._http import BodyStream, Funnel
 from vms_desk.vendors.axis import requests as rq
 from vms_desk.vendors.axis import wire
-from vms_desk.vendors.axis.auth import AxisAuth
+from vms_desk.vendors.axis.auth import AxisAuth, AxisPolicy
 from vms_desk.vendors.axis.errors import vendor_error
 from vms_desk.vendors.axis.handle import Part, Plan, file_name, plan_of
 from vms_desk.vendors.axis.options import (
@@ -52,23 +52,17 @@ class Client:
 
     def __init__(self, config: ServerConfig, password: str | None, http: httpx.AsyncClient) -> None:
         self.config = config
-        self._funnel = Funnel(http, config.url, config.label)
         https = config.url.lower().startswith("https://")
         self._auth = AxisAuth(config.user, password or "", https=https, where=config.url)
+        self._funnel = Funnel(http, config.url, config.label, auth=AxisPolicy(self._auth))
         self._device: wire.DeviceInfo | None = None
         self._caps: wire.ExportCapabilities | None = None
         # ZIP passwords of running encrypted exports, by plan key: never in the handle, a file or a log.
         self._passwords: dict[str, str] = {}
 
     async def call(self, request: rq.ApiRequest[R]) -> R:
-        """Send one request through the funnel; a GeneralError reply becomes a VendorError."""
-        response = await self._funnel.send(
-            request.method, request.path, params=request.params(), json=request.json_body(), auth=self._auth
-        )
-        try:
-            return request.decode(response.content)
-        except wire.GeneralErrorReply as reply:
-            raise vendor_error(reply.code, reply.description, request.cgi, self.config.url) from reply
+        """Send one request through the funnel (vendors.request); a GeneralError body is a VendorError."""
+        return await self._funnel.call(request)
 
     async def device(self) -> wire.DeviceInfo:
         """Name, serial and firmware; basicdeviceinfo.cgi, or param.cgi on firmware without it."""
@@ -260,9 +254,7 @@ class Client:
         # The device encrypts a ZIP afresh (new salt) for every request, so a resumed ZIP would splice
         # two different files: an encrypted download always starts over (the stream says offset 0).
         ask = 0 if password else offset
-        async with self._funnel.stream(
-            "GET", request.path, params=request.params(), auth=self._auth, offset=ask
-        ) as body:
+        async with self._funnel.download(request, offset=ask) as body:
             await self._check_body(body, encrypted=bool(password), cgi=request.cgi)
             yield body
 
