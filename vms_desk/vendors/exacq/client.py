@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -35,6 +34,7 @@ from vms_desk.vendors.exacq.requests import (
     Logout,
 )
 from vms_desk.vendors.exacq.wire import ConfigReply, Reply
+from vms_desk.vendors.request import Reply as HttpReply
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -93,39 +93,27 @@ class Client:
         self._lock = asyncio.Lock()
 
     # --- the funnel --------------------------------------------------------------------------------
-    async def _send(self, request: Endpoint[Any], session: str) -> Reply:
-        response = await self._funnel.send(
-            request.method, request.path, params=request.params(session), data=request.form(), check=False
-        )
-        return self._reply(request, response.status_code, response.headers, response.content)
-
-    def _reply(self, request: Endpoint[Any], status: int, headers: httpx.Headers, content: bytes) -> Reply:
-        body: dict[str, Any] | None = None
-        if content.lstrip()[:1] == b"{" or "json" in headers.get("content-type", ""):
-            try:
-                parsed = json.loads(content)
-            except ValueError:
-                parsed = None
-            body = parsed if isinstance(parsed, dict) else None
-        excerpt = content[:EXCERPT].decode("utf-8", "replace")
-        return Reply(status, body, excerpt, self._where, f"{request.method} {request.path}")
+    async def _send(self, request: Endpoint[T], session: str) -> tuple[Endpoint[T], HttpReply]:
+        bound = request.bound(session) if request.uses_session else request
+        return bound, await self._funnel.exchange(bound)
 
     async def call(self, request: Endpoint[T]) -> T:
-        """Send one request; a refused session is renewed once and the request repeated once."""
+        """Send one request (vendors.request); a refused session is renewed once and the request repeated."""
         if not request.uses_session:
-            return request.decode(await self._send(request, ""))
+            return await self._funnel.call(request)
         session = await self._current_session()
-        reply = await self._send(request, session)
-        if request.session_refused(reply):
+        bound, reply = await self._send(request, session)
+        if request.session_refused(Reply.of(reply)):
             log.info(
-                "%s refused the session (%s, HTTP %s); logging in again",
+                "%s refused the session (%s %s, HTTP %s); logging in again",
                 self._where,
-                reply.request,
+                request.method,
+                request.path,
                 reply.status,
             )
             session = await self._relogin(session)
-            reply = await self._send(request, session)
-        return request.decode(reply)
+            bound, reply = await self._send(request, session)
+        return bound.decode(reply)
 
     # --- the session -------------------------------------------------------------------------------
     async def _login_locked(self) -> str:
@@ -206,7 +194,11 @@ class Client:
     async def capabilities(self) -> Capabilities:
         """The server's export formats (mp4 when it lists none) and the `name` option."""
         if self._caps is None:
-            names = await self.call(GetFormats()) or (FALLBACK_FORMAT,)
+            try:
+                names = await self.call(GetFormats()) or (FALLBACK_FORMAT,)
+            except ProtocolError as exc:  # not the formats list (HTML, a proxy): the fallback format
+                log.info("%s sent no readable formats list: %s", self._where, exc)
+                names = (FALLBACK_FORMAT,)
             formats = tuple(FormatSpec(name=n, label=FORMAT_LABELS.get(n, n)) for n in names)
             self._caps = Capabilities(formats=formats, options=(NAME_OPTION,), recordings_known=True)
         return self._caps
@@ -266,9 +258,9 @@ class Client:
         """
         request = DownloadExport(export_id)
         try:
-            session = await self._current_session()
+            bound = request.bound(await self._current_session())
             async with self._funnel.stream(
-                request.method, request.path, params=request.params(session), headers={"Range": "bytes=0-0"}
+                bound.method, bound.path, params=bound.params(), headers={"Range": "bytes=0-0"}
             ) as body:
                 if "json" in body.response.headers.get("content-type", ""):
                     return ""
@@ -288,12 +280,11 @@ class Client:
     async def _open(self, outer: AsyncExitStack, request: DownloadExport, offset: int) -> BodyStream:
         session = await self._current_session()
         for attempt in range(2):
+            bound = request.bound(session)
             async with AsyncExitStack() as stack:
                 try:
                     body = await stack.enter_async_context(
-                        self._funnel.stream(
-                            request.method, request.path, params=request.params(session), offset=offset
-                        )
+                        self._funnel.stream(bound.method, bound.path, params=bound.params(), offset=offset)
                     )
                 except NotFound as exc:
                     raise export_lost(self._where, request.export_id, exc.detail) from exc
@@ -310,9 +301,17 @@ class Client:
                     content += chunk
                     if len(content) > MAX_MESSAGE:  # a message, not a file: keep only what explains it
                         break
-                reply = self._reply(request, body.response.status_code, body.response.headers, content)
+                reply = Reply.of(
+                    HttpReply(
+                        body.response.status_code,
+                        content,
+                        body.response.headers,
+                        bound.method,
+                        str(body.response.url),
+                    )
+                )
             if attempt or not reply.session_refused:
-                request.decode(reply)  # always raises: a JSON body is never the file
+                bound.read(reply)  # always raises: a JSON body is never the file
             session = await self._relogin(session)
         raise ProtocolError(f"{self._where} did not send the export file.")  # pragma: no cover
 

@@ -6,12 +6,14 @@ the public record leaves open (VENDOR-NOTES §6.10) are read leniently; each suc
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, timedelta, timezone, tzinfo
 from typing import Annotated, Any, TypeVar
 
+import httpx
 from pydantic import (
     AliasChoices,
     BaseModel,
@@ -25,8 +27,18 @@ from pydantic import (
 from vms_desk.core.errors import ProtocolError
 from vms_desk.core.models import Camera, Recordings, TimeSpan
 from vms_desk.core.times import from_iso, server_zone
+from vms_desk.vendors.request import Reply as HttpReply
 
 VENDOR = "exacqVision"
+EXCERPT = 300
+
+
+def _origin(url: str) -> str:
+    parsed = httpx.URL(url)
+    port = f":{parsed.port}" if parsed.port else ""
+    return f"{parsed.scheme}://{parsed.host}{port}"
+
+
 # Choice: the keys a refusal's text may come under (the Redoc shows none; the sim uses `error`).
 _TEXT_KEYS = ("error", "reason", "message", "msg", "errorMessage", "status_text")
 # Choice: camera `state` values read as offline (the field is only named by a third-party note).
@@ -48,6 +60,20 @@ class Reply:
     excerpt: str
     where: str  # "exacqVision at http://host:port", for messages
     request: str  # "GET /v1/config.web", for the log
+
+    @classmethod
+    def of(cls, reply: HttpReply) -> Reply:
+        """The JSON view of an HTTP reply (the body is read as an object when it is one)."""
+        body: dict[str, Any] | None = None
+        if reply.content.lstrip()[:1] == b"{" or "json" in reply.headers.get("content-type", ""):
+            try:
+                parsed = json.loads(reply.content)
+            except ValueError:
+                parsed = None
+            body = parsed if isinstance(parsed, dict) else None
+        excerpt = reply.content[:EXCERPT].decode("utf-8", "replace")
+        where = f"{VENDOR} at {_origin(reply.url)}" if reply.url else VENDOR
+        return cls(reply.status, body, excerpt, where, f"{reply.method} {reply.path}")
 
     @property
     def refused(self) -> bool:
