@@ -10,56 +10,32 @@ Settings: `share_server_prefix` and `share_local_path` (see share.py); `login`, 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 from contextlib import AbstractAsyncContextManager
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
-from lxml import etree
 
-from vms_desk.core.errors import AuthFailed, ExportLost, InputError, NotFound, ServerError, VendorError
+from vms_desk.core.errors import ExportLost, InputError, NotFound, ServerError, VendorError
 from vms_desk.core.export import ExportRequest
 from vms_desk.core.models import Camera, Recordings, ServerConfig, ServerInfo, TimeSpan, Vendor
 from vms_desk.core.options import Capabilities, FormatSpec, OptionKind, OptionSpec
 from vms_desk.core.protocol import Download, ExportHandle, ExportPhase, ExportStatus, RemoteFile
-from vms_desk.vendors._http import Funnel, status_error
+from vms_desk.vendors._http import Funnel, reply_error
 from vms_desk.vendors._words import with_server_words
 from vms_desk.vendors._xml import child_text
-from vms_desk.vendors.vdg_sense.login import (
-    BASIC_SCHEME,
-    DIGEST_SCHEME,
-    LOGIN_SETTING,
-    NONCE_SETTING,
-    RECIPE_SETTING,
-    WEBSERVICE_PATH,
-    AuthenticateUserDigest,
-    LoginMode,
-    LoginSettings,
-    LoginVerdict,
-    read_verdict,
-    timestamp,
-)
+from vms_desk.vendors.request import server_words
+from vms_desk.vendors.vdg_sense.login import LoginSettings
 from vms_desk.vendors.vdg_sense.requests import (
-    COMMAND_PATH,
-    INFO_PATH,
     DeleteExport,
     ExportVideo,
     GetDeviceList,
     GetExportVideoStatus,
     VdgCommand,
 )
+from vms_desk.vendors.vdg_sense.session import VdgSession
 from vms_desk.vendors.vdg_sense.share import ShareMapping, new_files, read_local, snapshot
-from vms_desk.vendors.vdg_sense.wire import (
-    UNKNOWN_EXPORT,
-    ExportEntry,
-    check_result,
-    parse_devices,
-    parse_export_id,
-    parse_exports,
-    parse_info,
-)
+from vms_desk.vendors.vdg_sense.wire import UNKNOWN_EXPORT, ExportEntry, check_result
 
 log = logging.getLogger(__name__)
 
@@ -90,179 +66,39 @@ class Client:
 
     def __init__(self, config: ServerConfig, password: str | None, http: httpx.AsyncClient) -> None:
         self.config = config
-        self._password = password or ""
-        self._basic = httpx.BasicAuth(config.user, self._password)
-        self._funnel = Funnel(http, config.url, config.label)
         self._share = ShareMapping.from_settings(config.settings)
-        self._login = LoginSettings.from_settings(config.settings)
-        self._cookies: dict[str, str] = {}
-        self._lock = asyncio.Lock()
-        self._info: tuple[str, timedelta] | None = None  # (API version, server clock - ours) from /info
-        self.login_scheme: str | None = None  # DIGEST_SCHEME or BASIC_SCHEME once a command got through
-        self._scheme: str | None = None  # the scheme commands are sent with now
-        self._digest_refusal: LoginVerdict | None = None
-        self._generation = 0  # counts logins, so concurrent callers re-log in once
+        login = LoginSettings.from_settings(config.settings)
+        self._auth = VdgSession(config.user, password or "", login, config.label)
+        self._funnel = Funnel(http, config.url, config.label, auth=self._auth)
+
+    @property
+    def login_scheme(self) -> str | None:
+        """The scheme that got a command through: "AuthenticateUserDigest" or "HTTP Basic"."""
+        return self._auth.login_scheme
 
     # --- the one command funnel ---------------------------------------------------------------------
     def _session(self) -> str:
         """A hash naming the current API session ("" while the server has set no cookie)."""
-        if not self._cookies:
-            return ""
-        joined = "; ".join(f"{k}={v}" for k, v in sorted(self._cookies.items()))
-        return hashlib.sha256(joined.encode()).hexdigest()[:16]
+        return self._auth.hash()
 
-    def _headers(self) -> dict[str, str]:
-        # An explicit Cookie header (even empty) keeps httpx's shared jar out of this session.
-        return {"Cookie": "; ".join(f"{k}={v}" for k, v in self._cookies.items())}
-
-    async def _send(self, request: VdgCommand) -> httpx.Response:
-        body = request.body()
-        headers = self._headers()
-        if body is not None:
-            headers["Content-Type"] = "text/xml; charset=utf-8"
-        response = await self._funnel.send(
-            request.method,
-            COMMAND_PATH,
-            params=[("command", request.command), *request.params()],
-            headers=headers,
-            content=body,
-            auth=self._basic if self._scheme == BASIC_SCHEME else None,
-            check=False,
-        )
-        self._cookies.update(response.cookies.items())
-        return response
-
-    async def command(self, request: VdgCommand, *, path: str = "") -> etree._Element:
-        """Send a command in the current session; a refused session is logged in again once.
-
-        A negative errorcode is a VendorError; a 401 after the login is AuthFailed naming the schemes tried.
-        """
-        generation = await self._ensure_login()
-        response = await self._send(request)
-        if response.status_code == 401 and self._scheme == DIGEST_SCHEME:
-            log.info(
-                "%s refused the digest session on %s; logging in again", self.config.label, request.command
-            )
-            await self._relogin(generation)
-            response = await self._send(request)
-            if response.status_code == 401 and self._login.mode is LoginMode.AUTO:
-                # The digest login is accepted but /command does not take its session: use Basic.
-                log.info(
-                    "%s: /command needs more than the digest session; trying HTTP Basic", self.config.label
-                )
-                self._scheme = BASIC_SCHEME
-                response = await self._send(request)
-        if response.status_code == 401:
-            raise self._refused(response)
-        if (error := status_error(response, self.config.label)) is not None:
-            raise error
-        if self.login_scheme != self._scheme:
-            self.login_scheme = self._scheme
-            log.info("%s: signed in with %s", self.config.label, self._scheme)
-        return check_result(response.content, command=request.command, path=path)
-
-    def _refused(self, response: httpx.Response) -> AuthFailed:
-        words = response.content[:300].decode("utf-8", "replace").strip()
-        try:
-            root = check_result(response.content, command="login")
-            words = child_text(root, "description") or words
-        except ServerError as exc:
-            words = getattr(exc, "vendor_text", "") or words
-        tried = [self._scheme or BASIC_SCHEME]
-        if self._digest_refusal is not None and self._scheme == BASIC_SCHEME:
-            refusal = self._digest_refusal
-            tried = [
-                f"{DIGEST_SCHEME} (refused: {refusal.text or refusal.code or 'no reason given'})",
-                *tried,
-            ]
-        sentence = (
-            f"{self.config.label} refused the user name or password (tried {' and then '.join(tried)}). "
-            f"Check them, and the login settings ({LOGIN_SETTING}, {NONCE_SETTING}) in the server's settings"
-        )
-        return AuthFailed(
-            with_server_words(sentence, words, "HTTP 401"),
-            detail=f"{response.request.method} {response.request.url.path} -> 401",
-        )
-
-    # --- login --------------------------------------------------------------------------------------
-    async def _read_info(self) -> tuple[str, timedelta]:
-        """/info: the API version and the server's UTC clock (no auth; 404 before API 2.6.1)."""
-        if self._info is None:
-            response = await self._funnel.send("GET", INFO_PATH, check=False)
-            version, offset = "", timedelta(0)
-            if response.status_code == 200:
-                version, server_utc = parse_info(response.content)
-                if server_utc is not None:
-                    offset = server_utc - datetime.now(UTC)
-            elif response.status_code != 404 and (error := status_error(response, self.config.label)):
-                raise error
-            self._info = (version, offset)
-        return self._info
-
-    async def _ensure_login(self) -> int:
-        async with self._lock:
-            if self._scheme is None:
-                await self._login_locked()
-            return self._generation
-
-    async def _relogin(self, generation: int) -> None:
-        async with self._lock:
-            if generation != self._generation:
-                return  # another call has logged in again already
-            self._cookies.clear()
-            self._scheme = None
-            await self._login_locked()
-
-    async def _login_locked(self) -> None:
-        self._generation += 1
-        if self._login.mode is LoginMode.BASIC:
-            self._scheme = BASIC_SCHEME
-            return
-        verdict = await self._digest_login()
-        if verdict.accepted:
-            self._scheme, self._digest_refusal = DIGEST_SCHEME, None
-            return
-        self._digest_refusal = verdict
-        if self._login.mode is LoginMode.DIGEST:
-            raise AuthFailed(
-                with_server_words(
-                    f"{self.config.label} refused the {DIGEST_SCHEME} login for {self.config.user!r}. "
-                    "Check the user name and password; if they are right, the server may compute the digest "
-                    f"differently (settings {NONCE_SETTING}, {RECIPE_SETTING}) or accept only HTTP Basic "
-                    f"({LOGIN_SETTING}=basic)",
-                    verdict.text,
-                    verdict.code,
-                ),
-                detail=f"POST {WEBSERVICE_PATH}: {verdict}",
-            )
-        log.info(
-            "%s did not accept the %s login (%s %s); falling back to HTTP Basic",
-            self.config.label,
-            DIGEST_SCHEME,
-            verdict.code,
-            verdict.text,
-        )
-        self._scheme = BASIC_SCHEME
-
-    async def _digest_login(self) -> LoginVerdict:
-        _, offset = await self._read_info()
-        message = AuthenticateUserDigest(
-            self.config.user,
-            self._password,
-            self._login.nonce,
-            timestamp(datetime.now(UTC) + offset),
-            self._login.recipe,
-        )
-        headers = {**self._headers(), "Content-Type": "text/xml; charset=utf-8"}
-        response = await self._funnel.send(
-            message.method, message.path, headers=headers, content=message.body(), check=False
-        )
-        if response.status_code >= 500 and (error := status_error(response, self.config.label)):
-            raise error
-        verdict = read_verdict(response.status_code, response.content)
-        if verdict.accepted:
-            self._cookies.update(response.cookies.items())
-        return verdict
+    async def command[R](self, request: VdgCommand[R]) -> R:
+        """Send a command (vendors.request) in the current session; a refused session is logged in again
+        once by the VdgSession policy. A negative errorcode is a VendorError; a 401 after the login is
+        AuthFailed naming the schemes tried; every message ends with the server's words."""
+        reply = await self._funnel.exchange(request)
+        self._auth.absorb(reply)
+        if reply.status == 401:
+            words = server_words(reply)
+            try:  # the words are the XML's description when the 401 carries a <result>
+                words = child_text(check_result(reply.content, command="login"), "description") or words
+            except VendorError as exc:
+                words = exc.vendor_text or words
+            except ServerError:
+                pass
+            raise self._auth.refused(reply, words)
+        if reply.status >= 400:
+            raise reply_error(reply, self.config.label)
+        return request.decode(reply)
 
     # --- protocol -----------------------------------------------------------------------------------
     async def connect(self) -> ServerInfo:
@@ -270,7 +106,7 @@ class Client:
 
         The scheme that worked is `login_scheme`, logged, and named in the version text.
         """
-        version, _ = await self._read_info()
+        version, _ = await self._auth.read_info(self._funnel)
         await self.list_cameras()
         signed = f"signed in with {self.login_scheme}"
         return ServerInfo(
@@ -279,7 +115,7 @@ class Client:
 
     async def list_cameras(self) -> list[Camera]:
         """Every device from getDeviceList, with id `<serverid>/<deviceid>`."""
-        return parse_devices(await self.command(GetDeviceList()))
+        return await self.command(GetDeviceList())
 
     async def recordings(self, camera_id: str, span: TimeSpan) -> Recordings:
         """No documented recordings listing for the HTTP API: unknown."""
@@ -319,7 +155,7 @@ class Client:
             body = ExportVideo(serverid, deviceid, request.span.start, request.span.end, path, bandwidth)
         except ValueError as exc:  # lxml refuses characters XML cannot carry
             raise InputError(f"The export folder {path!r} contains characters that cannot be sent.") from exc
-        export_id = parse_export_id(await self.command(body, path=path))
+        export_id = await self.command(body)
         return ExportHandle(
             export_ids=(export_id,),
             session_bound=True,
@@ -346,7 +182,7 @@ class Client:
         """This handle's export in the current session, or ExportLost."""
         ident = handle.export_ids[0]
         try:
-            root = await self.command(GetExportVideoStatus(ident))
+            entries = await self.command(GetExportVideoStatus(ident))
         except VendorError as exc:
             if exc.code == str(UNKNOWN_EXPORT):
                 raise self._lost(handle) from exc
@@ -354,7 +190,7 @@ class Client:
         if handle.data.get("session", "") != self._session():
             raise self._lost(handle)  # the same small id may now name another export of a new session
         serverid, _, deviceid = str(handle.data.get("camera_id", "")).partition("/")
-        for entry in parse_exports(root):
+        for entry in entries:
             ours = (
                 any(
                     d.serverid.lower() == serverid.lower() and d.deviceid.lower() == deviceid.lower()
@@ -449,5 +285,4 @@ class Client:
 
     async def aclose(self) -> None:
         """No documented logout: forget the session cookies (the next call logs in again)."""
-        self._cookies.clear()
-        self._scheme = None
+        self._auth.forget()

@@ -24,13 +24,14 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import ClassVar
+from typing import ClassVar, Self
 
 from lxml import etree
 
 from vms_desk.core.errors import InputError, ProtocolError
 from vms_desk.core.models import ensure_utc
 from vms_desk.vendors._xml import attr, child_text, local_name, parse_xml
+from vms_desk.vendors.request import Reply, Request
 
 WEBSERVICE_PATH = "/webservice"
 LOGIN_SETTING, NONCE_SETTING, RECIPE_SETTING = "login", "digest_nonce", "digest_recipe"
@@ -88,11 +89,12 @@ def timestamp(value: datetime) -> str:
 
 
 @dataclass(frozen=True, repr=False)
-class AuthenticateUserDigest:
-    """POST /webservice with the documented `AuthenticateUserDigest` XML message."""
+class AuthenticateUserDigest(Request["LoginVerdict"]):
+    """POST /webservice with the documented `AuthenticateUserDigest` XML message; the server's verdict."""
 
     method: ClassVar[str] = "POST"
-    path: ClassVar[str] = WEBSERVICE_PATH
+    authenticated: ClassVar[bool] = False  # it IS the login
+    accepts: ClassVar[frozenset[int]] = frozenset(range(400, 600))  # a refusal is a verdict, not an error
     username: str
     password: str = field(repr=False)
     nonce: str
@@ -113,6 +115,28 @@ class AuthenticateUserDigest:
             "password_md5": hashlib.md5(self.password.encode("utf-8"), usedforsecurity=False).hexdigest(),
         }
         return _sha1("".join(values[part] for part in self.recipe))
+
+    @property
+    def path(self) -> str:
+        """The file the article names for authentication messages (a choice: see the module)."""
+        return WEBSERVICE_PATH
+
+    def headers(self) -> dict[str, str]:
+        """An XML body."""
+        return {"Content-Type": "text/xml; charset=utf-8"}
+
+    def content(self) -> bytes | None:
+        """The message."""
+        return self.body()
+
+    def decode(self, reply: Reply) -> LoginVerdict:
+        """The server's verdict (see `read_verdict`); a 2xx that is not XML is a ProtocolError."""
+        return read_verdict(reply.status, reply.content)
+
+    @classmethod
+    def example(cls) -> Self:
+        """The article's example message (its password is not public: any will do)."""
+        return cls("user", "password", DOC_NONCE, "2013-09-04 08:38:43")
 
     def body(self) -> bytes:
         """The message in the article's element order, built with lxml so every value is escaped."""
@@ -141,7 +165,8 @@ def read_verdict(status: int, content: bytes) -> LoginVerdict:  # noqa: PLR0911 
     """The login reply read leniently: its format is not public (docs/vendors/vdg-sense.md).
 
     Refused: HTTP 401/403, a negative `errorcode` anywhere, or an element named error/fault/failure.
-    Absent: HTTP 404 (or 405). Accepted: any other 2xx reply that is XML or empty.
+    Absent: HTTP 404 (or 405). Accepted: any other 2xx reply that is XML (not an HTML page) or empty.
+    A 2xx that is neither is a ProtocolError (the session then treats it as not accepted).
     """
     if status in (404, 405):
         return LoginVerdict(False, f"HTTP {status} on {WEBSERVICE_PATH}", f"HTTP {status}", absent=True)
@@ -157,10 +182,18 @@ def read_verdict(status: int, content: bytes) -> LoginVerdict:  # noqa: PLR0911 
         return LoginVerdict(False, detail[0] or text, detail[1] or f"HTTP {status}")
     if not 200 <= status < 300:
         return LoginVerdict(False, text, f"HTTP {status}")
+    if root is None and content.strip():
+        raise ProtocolError(
+            "The VDG Sense server answered the login with something that is not XML.",
+            detail=f"{WEBSERVICE_PATH} -> {status}: {text[:120]!r}",
+        )
     if root is None:
-        if content.strip():
-            return LoginVerdict(False, f"an answer that is not XML: {text[:120]!r}", f"HTTP {status}")
         return LoginVerdict(True)
+    if local_name(root) == "html":  # a web page (a portal, a proxy), not the API's answer
+        raise ProtocolError(
+            "The VDG Sense server answered the login with a web page, not the API's XML.",
+            detail=f"{WEBSERVICE_PATH} -> {status}: {text[:120]!r}",
+        )
     words, code = _xml_words(root)
     if code.lstrip("-").isdigit() and int(code) < 0:
         return LoginVerdict(False, words, code)
