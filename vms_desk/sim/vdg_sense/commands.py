@@ -53,7 +53,7 @@ def produce(export: SimExport) -> list[Path]:
     return [final]
 
 
-def check_digest_login(body: bytes, user: str, password: str) -> str:
+def check_digest_login(body: bytes, user: str, password: str) -> str:  # noqa: PLR0911 - one per refusal
     """'' when the AuthenticateUserDigest message is right, else why not (the sim's choices, see login)."""
     try:
         root = parse_body(body)
