@@ -84,7 +84,7 @@ def decode_model[M: BaseModel](model: type[M], reply: Reply, label: str) -> M:
         return model.model_validate_json(reply.content)
     except ValidationError as exc:
         raise ProtocolError(
-            f"{label} sent a reply vms_desk cannot read ({reply.method} {reply.path}).",
+            with_words(f"{label} sent a reply vms_desk cannot read ({reply.method} {reply.path}).", reply),
             detail=f"{model.__name__}: {exc.errors(include_url=False)[:3]!r} in {reply.content[:300]!r}",
         ) from exc
 
@@ -120,6 +120,17 @@ def said(text: str, code: str) -> str:
 def with_words(sentence: str, reply: Reply) -> str:
     """Our sentence, then the server's words and HTTP status (build item 4)."""
     return sentence.rstrip() + said(server_words(reply), f"HTTP {reply.status}")
+
+
+_TAILS = (" The server said: ", " The server gave no reason")
+
+
+def tail_of(error: Exception) -> str:
+    """The server's-words tail of an error's message (see `said`), to carry over to a new sentence."""
+    text = str(error)
+    found = [text.rfind(mark) for mark in _TAILS]
+    start = max(found)
+    return text[start:] if start >= 0 else ""
 
 
 @dataclass(frozen=True)
