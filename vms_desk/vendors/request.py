@@ -6,8 +6,10 @@ HTTP statuses into core errors, and returns `request.decode(reply)`. The steps, 
 
 1. `policy.prepare(funnel)`: log in or renew a token when due (cheap when nothing is due);
 2. the request goes out with `policy.credentials()` (headers, an httpx.Auth, extra query pairs);
-3. a reply >= 400 goes to `policy.recover(funnel, used, reply)`: True means "I logged in again (or
-   changed scheme): repeat once". The funnel repeats at most once, so a policy cannot loop;
+3. a reply the policy calls refused (`policy.refused(reply)`, by default any status >= 400; a vendor
+   whose dead session answers 200 with an error body says so here) goes to
+   `policy.recover(funnel, used, reply)`: True means "I logged in again (or changed scheme): repeat
+   once". The funnel repeats at most once, so a policy cannot loop;
 4. a status >= 400 not in `request.accepts` raises `request.refusal(reply)` or the generic error for
    the status; either way the message is our sentence followed by the server's words and code;
 5. otherwise `request.decode(reply)`.
@@ -157,8 +159,12 @@ class AuthPolicy:
         """The credentials for the next attempt."""
         return Credentials()
 
+    def refused(self, reply: Reply) -> bool:
+        """Whether `reply` may stand for a refused login (then `recover` decides); default: >= 400."""
+        return reply.status >= 400
+
     async def recover(self, funnel: FunnelLike, used: Credentials, reply: Reply) -> bool:
-        """React to a reply >= 400 sent with `used`; True to repeat the request once."""
+        """React to a refused reply sent with `used`; True to repeat the request once."""
         return False
 
 
