@@ -211,7 +211,7 @@ class Funnel:
         await policy.prepare(self)
         used = policy.credentials()
         reply = await self._once(request, used)
-        if reply.status >= 400 and await policy.recover(self, used, reply):
+        if policy.refused(reply) and await policy.recover(self, used, reply):
             reply = await self._once(request, policy.credentials())
         return reply
 

@@ -6,8 +6,10 @@ HTTP statuses into core errors, and returns `request.decode(reply)`. The steps, 
 
 1. `policy.prepare(funnel)`: log in or renew a token when due (cheap when nothing is due);
 2. the request goes out with `policy.credentials()` (headers, an httpx.Auth, extra query pairs);
-3. a reply >= 400 goes to `policy.recover(funnel, used, reply)`: True means "I logged in again (or
-   changed scheme): repeat once". The funnel repeats at most once, so a policy cannot loop;
+3. a reply the policy calls refused (`policy.refused(reply)`, by default any status >= 400; a vendor
+   whose dead session answers 200 with an error body says so here) goes to
+   `policy.recover(funnel, used, reply)`: True means "I logged in again (or changed scheme): repeat
+   once". The funnel repeats at most once, so a policy cannot loop;
 4. a status >= 400 not in `request.accepts` raises `request.refusal(reply)` or the generic error for
    the status; either way the message is our sentence followed by the server's words and code;
 5. otherwise `request.decode(reply)`.
@@ -84,7 +86,7 @@ def decode_model[M: BaseModel](model: type[M], reply: Reply, label: str) -> M:
         return model.model_validate_json(reply.content)
     except ValidationError as exc:
         raise ProtocolError(
-            f"{label} sent a reply vms_desk cannot read ({reply.method} {reply.path}).",
+            with_words(f"{label} sent a reply vms_desk cannot read ({reply.method} {reply.path}).", reply),
             detail=f"{model.__name__}: {exc.errors(include_url=False)[:3]!r} in {reply.content[:300]!r}",
         ) from exc
 
@@ -122,6 +124,17 @@ def with_words(sentence: str, reply: Reply) -> str:
     return sentence.rstrip() + said(server_words(reply), f"HTTP {reply.status}")
 
 
+_TAILS = (" The server said: ", " The server gave no reason")
+
+
+def tail_of(error: Exception) -> str:
+    """The server's-words tail of an error's message (see `said`), to carry over to a new sentence."""
+    text = str(error)
+    found = [text.rfind(mark) for mark in _TAILS]
+    start = max(found)
+    return text[start:] if start >= 0 else ""
+
+
 @dataclass(frozen=True)
 class Credentials:
     """How one attempt is authenticated: extra headers, an httpx.Auth, extra query pairs."""
@@ -146,8 +159,12 @@ class AuthPolicy:
         """The credentials for the next attempt."""
         return Credentials()
 
+    def refused(self, reply: Reply) -> bool:
+        """Whether `reply` may stand for a refused login (then `recover` decides); default: >= 400."""
+        return reply.status >= 400
+
     async def recover(self, funnel: FunnelLike, used: Credentials, reply: Reply) -> bool:
-        """React to a reply >= 400 sent with `used`; True to repeat the request once."""
+        """React to a refused reply sent with `used`; True to repeat the request once."""
         return False
 
 

@@ -238,3 +238,15 @@ async def test_the_stall_switch_holds_state_and_percents(servers: Servers, http:
         await asyncio.sleep(0.1)
     assert seen == {(ExportPhase.RUNNING, 0.25)}
     assert json.loads(state.find("/getarchivetaskstatus")[-1].body or b"{}") == {}
+
+
+# --- simulator switch: camera-right variants -----------------------------------------------------------
+@pytest.mark.asyncio
+async def test_rights_variants_decide_by_the_archive_bit(servers: Servers, http: httpx.AsyncClient) -> None:
+    # 9 = view + archive (no control) may export; 7 = view + control + reserved has no archive bit.
+    _, main, _ = servers.start(granted_rights=9, restricted_rights=7)
+    client = _client(main, http)
+    rights = {c.detail["rights"]: c.exportable for c in await client.list_cameras()}
+    assert rights == {"9": True, "7": False}
+    handle = await client.start_export(ExportRequest(camera_id="1", span=_span(), format="mp4"))
+    assert (await _until_done(client, handle)).phase is ExportPhase.DONE

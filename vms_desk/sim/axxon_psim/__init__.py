@@ -16,7 +16,8 @@ Choices where the vendor documentation is silent (VENDOR-NOTES §2, §6):
   reading with +03:00 attached); `convert` and `utc` are the other readings (tasks.py).
 
 Switches (`build(state, **switches)`, or live with POST /_sim/axxon-psim {"name": value}):
-`web2_separate`, `time_echo`, `status_stalls` (a task whose state and Percents never change).
+`web2_separate`, `time_echo`, `status_stalls` (a task whose state and Percents never change),
+`granted_rights`/`restricted_rights` (cam.N.rights variants, e.g. 9 = view + archive only).
 - No delete: tasks and their files stay until the simulator stops (the vendor's page is not public).
 """
 
@@ -31,7 +32,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from vms_desk.sim.axxon_psim.auth import DEFAULT_TOKEN_SECONDS, MAX_TOKEN_SECONDS, Tokens, basic_credentials
-from vms_desk.sim.axxon_psim.config import INVALID, config_properties
+from vms_desk.sim.axxon_psim.config import FULL_RIGHTS, INVALID, LIVE_RIGHTS, config_properties
 from vms_desk.sim.axxon_psim.files import MEDIA_TYPES, produce
 from vms_desk.sim.axxon_psim.tasks import (
     ECHO_CONVERT,
@@ -58,6 +59,9 @@ class PsimSimConfig:
     web2_separate: bool = False
     time_echo: str = ECHO_RELABEL
     status_stalls: bool = False
+    # cam.N.rights of cameras that may export and of the one that may not (camera-right variants).
+    granted_rights: int = FULL_RIGHTS
+    restricted_rights: int = LIVE_RIGHTS
 
     def update(self, changes: dict[str, Any]) -> None:
         """Set switches by name; unknown names or echo modes raise KeyError/ValueError."""
@@ -112,7 +116,8 @@ class _Psim:
         query = request.query_params
         if (query.get("login"), query.get("password")) != (self.state.user, self.state.password):
             return PlainTextResponse(INVALID)
-        return PlainTextResponse(config_properties(self.state))
+        rights = (self.config.granted_rights, self.config.restricted_rights)
+        return PlainTextResponse(config_properties(self.state, *rights))
 
     async def version(self, request: Request) -> Response:
         """`/web2/product/version`: the product name and version as text (as public client code reads it)."""
@@ -129,7 +134,9 @@ class _Psim:
             body = None
         echo = {k: body.get(k) for k in ("CameraId", "From", "To")} if isinstance(body, dict) else {}
         try:
-            camera, start, end, fmt = parse_task(body, self.state)
+            camera, start, end, fmt = parse_task(
+                body, self.state, self.config.granted_rights, self.config.restricted_rights
+            )
         except TaskRefused as exc:
             return JSONResponse({**echo, "ErrorMessage": str(exc), "State": "Error"}, status_code=400)
         export = self.registry.create(camera, start, end, fmt)

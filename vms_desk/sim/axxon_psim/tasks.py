@@ -8,7 +8,7 @@ from typing import Any
 from vms_desk.core.errors import ProtocolError
 from vms_desk.core.times import from_iso
 from vms_desk.sim.archive import SimCamera
-from vms_desk.sim.axxon_psim.config import RIGHT_ARCHIVE, cameras
+from vms_desk.sim.axxon_psim.config import FULL_RIGHTS, LIVE_RIGHTS, RIGHT_ARCHIVE, cameras
 from vms_desk.sim.axxon_psim.files import FORMATS
 from vms_desk.sim.base import SimState
 from vms_desk.sim.exports import DONE, FAILED, SimExport
@@ -26,14 +26,16 @@ class TaskRefused(Exception):
     """A create request the server refuses; the text goes to `ErrorMessage`."""
 
 
-def parse_task(body: Any, state: SimState) -> tuple[SimCamera, datetime, datetime, str]:
+def parse_task(
+    body: Any, state: SimState, granted: int = FULL_RIGHTS, restricted: int = LIVE_RIGHTS
+) -> tuple[SimCamera, datetime, datetime, str]:
     """(camera, start, end, format) of a create request, or TaskRefused with the server's text."""
     if not isinstance(body, dict):
         raise TaskRefused("The request body must be a JSON object")
     camera_id, fmt = str(body.get("CameraId") or ""), str(body.get("Format") or "mp4").lower()
     if not camera_id or not body.get("From"):
         raise TaskRefused("CameraId and From are required")
-    listed = {str(c.index): (c, rights) for c, rights in cameras(state)}
+    listed = {str(c.index): (c, rights) for c, rights in cameras(state, granted, restricted)}
     if camera_id not in listed:
         raise TaskRefused(f"Camera {camera_id} not found")
     camera, rights = listed[camera_id]

@@ -38,17 +38,11 @@ from vms_desk.vendors.axxon_one.requests import (
 from vms_desk.vendors.axxon_one.session import AxxonAuth
 from vms_desk.vendors.axxon_one.status import NotStarted, to_status
 from vms_desk.vendors.axxon_one.wire import LABEL
-from vms_desk.vendors.request import said
+from vms_desk.vendors.request import tail_of
 
 T = TypeVar("T")
 MAX_PAGES = 10_000  # a server that keeps paging forever is broken; stop rather than loop
 SNAPSHOT_MAX_BYTES = 32 * 1024 * 1024
-
-
-def server_words_of(exc: VmsDeskError) -> str:
-    """The server's words an error carries in its message ("The server said: ..."), or ""."""
-    _, found, rest = str(exc).partition('The server said: "')
-    return rest.rpartition('"')[0] if found else ""
 
 
 def normalise_prefix(prefix: str) -> str:
@@ -117,7 +111,7 @@ class Client:
         return NotFound(
             f"{LABEL} answered 404 (not found) to both /product/version and /camera/list, so the Web-Server "
             f"prefix is probably wrong (now: {shown}). Check the prefix in the server's settings, e.g. "
-            f"/asip-api.{said(server_words_of(exc), 'HTTP 404')}",
+            f"/asip-api.{tail_of(exc)}",
             detail=exc.detail,
         )
 
@@ -189,7 +183,7 @@ class Client:
         except NotFound as exc:
             raise ExportLost(
                 f"{LABEL} no longer knows this export (it was deleted or the server restarted). "
-                f"Start the export again.{said(server_words_of(exc), 'HTTP 404')}",
+                f"Start the export again.{tail_of(exc)}",
                 detail=exc.detail,
             ) from exc
         return to_status(reply, self._not_started.overdue(export_id, reply.state))

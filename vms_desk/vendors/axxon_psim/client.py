@@ -39,7 +39,7 @@ from vms_desk.vendors.axxon_psim.requests import (
     GetConfig,
     GetProductVersion,
 )
-from vms_desk.vendors.request import said
+from vms_desk.vendors.request import said, tail_of
 
 WEB2_PORT = 8085  # documented default port of the Web-server 2.0 module
 WEB2_CONTEXT = "/web2"
@@ -125,7 +125,7 @@ class Client:
         raise type(last)(
             f"{self.config.label} has no Web-server 2.0 (web2) camera list at {' or '.join(tried)}. "
             "Set web2_url in the server's settings to the web2 module's address, e.g. http://host:8085/web2."
-            + said(str(last), ""),
+            + tail_of(last),
             detail=last.detail,
         ) from last
 
@@ -161,7 +161,8 @@ class Client:
             raise VendorError(
                 f"The user {self.config.user!r} has no archive rights for the camera {camera.name!r} "
                 f"(id {camera.id}) on {self.config.label}. Ask the PSIM administrator for archive access, "
-                "or pick another camera.",
+                "or pick another camera."
+                + said(f"rights={camera.detail.get('rights', '?')}", "config.properties"),
                 code="no-archive-rights",
                 vendor_text=f"cam rights {camera.detail.get('rights', '?')} lack 0x8 (archive access)",
             )
