@@ -84,15 +84,15 @@ async def test_the_redocs_login_cameras_search_and_formats(replay: Any, http: ht
 
     assert await client.list_cameras() == []  # the sample's folded Cameras list
     (cameras,) = replay.find("GET", "/v1/config.web")
-    assert cameras.line == f"GET /v1/config.web?s={SESSION}&output=json HTTP/1.1"
+    assert cameras.line == f"GET /v1/config.web?output=json&s={SESSION} HTTP/1.1"
 
     end = datetime(2018, 6, 20, 14, 5, tzinfo=UTC)
     recordings = await client.recordings("1", TimeSpan(start=end - timedelta(minutes=10), end=end))
     assert not recordings.known  # frames, but no clip list: unknown, not "nothing recorded"
     (search,) = replay.find("GET", "/v1/search.web")
     assert search.line == (
-        f"GET /v1/search.web?s={SESSION}&start=2018-06-20T13%3A55%3A00Z&end=2018-06-20T14%3A05%3A00Z"
-        "&camera=1&output=json HTTP/1.1"
+        "GET /v1/search.web?start=2018-06-20T13%3A55%3A00Z&end=2018-06-20T14%3A05%3A00Z"
+        f"&camera=1&output=json&s={SESSION} HTTP/1.1"
     )
     (closed,) = replay.find("POST", "/v1/logout.web")
     assert closed.line == "POST /v1/logout.web?s=0x257a8942 HTTP/1.1"  # the search, logged out

@@ -37,7 +37,7 @@ from vms_desk.sim.base import LoggedRequest, SimServer, SimState
 from vms_desk.sim.exacq import build
 from vms_desk.sim.registry import RunningSim
 from vms_desk.vendors.exacq import Client
-from vms_desk.vendors.exacq.requests import ENDPOINTS, Login
+from vms_desk.vendors.exacq.requests import ENDPOINTS, GetFormats, Login, Logout
 from vms_desk.vendors.exacq.wire import CameraWire, FormatsReply, zone_of
 
 EXPORT = "/v1/export.web"
@@ -548,13 +548,15 @@ def test_formats_as_objects_or_names() -> None:
     assert reply.formats == ("mp4", "avi", "exe", "3")
 
 
-def test_every_endpoint_is_a_v1_path_and_sends_s_when_it_uses_the_session() -> None:
+def test_every_endpoint_is_a_v1_path_and_only_the_policy_adds_s() -> None:
     for cls in ENDPOINTS:
-        request = cls(**{f.name: "x" for f in dataclasses.fields(cls) if f.name != "session"})  # type: ignore[arg-type]
+        request = cls(**{f.name: "x" for f in dataclasses.fields(cls)})  # type: ignore[arg-type]
         assert request.path.startswith("/v1/"), cls
         assert request.path.endswith(".web"), cls
         assert request.method in ("GET", "POST")
-        assert (("s", "SESSION") in request.bound("SESSION").params()) == request.uses_session, cls
+        # Session-bound requests get `s=` from the ExacqSession policy; Logout names its own id.
+        assert ("s" in dict(request.params())) == (cls is Logout), cls
+        assert request.authenticated == (cls not in (Login, Logout, GetFormats)), cls
         assert (request.form() is not None) == (
             request.method == "POST" and request.path.endswith("login.web")
         )

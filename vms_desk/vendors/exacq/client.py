@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -30,9 +29,9 @@ from vms_desk.vendors.exacq.requests import (
     GetConfig,
     GetExportStatus,
     GetFormats,
-    Login,
     Logout,
 )
+from vms_desk.vendors.exacq.session import ExacqSession
 from vms_desk.vendors.exacq.wire import ConfigReply, Reply
 from vms_desk.vendors.request import Reply as HttpReply
 
@@ -83,67 +82,36 @@ class Client:
         self.config = config
         self._password = password
         self._where = f"exacqVision at {config.url}"
-        self._funnel = Funnel(http, config.url, "exacqVision")
         self._server_id = config.settings.get("server_id", "0").strip() or "0"
+        self._auth = ExacqSession(config.user, password, self._server_id, self._where)
+        self._funnel = Funnel(http, config.url, "exacqVision", auth=self._auth)
         self._time_zone = time_zone_setting(config.settings)
-        self._session: str | None = None
-        self._info: ServerInfo | None = None
         self._zone: tzinfo | None = None
         self._caps: Capabilities | None = None
-        self._lock = asyncio.Lock()
 
     # --- the funnel --------------------------------------------------------------------------------
-    async def _send(self, request: Endpoint[T], session: str) -> tuple[Endpoint[T], HttpReply]:
-        bound = request.bound(session) if request.uses_session else request
-        return bound, await self._funnel.exchange(bound)
-
     async def call(self, request: Endpoint[T]) -> T:
-        """Send one request (vendors.request); a refused session is renewed once and the request repeated."""
-        if not request.uses_session:
-            return await self._funnel.call(request)
-        session = await self._current_session()
-        bound, reply = await self._send(request, session)
-        if request.session_refused(Reply.of(reply)):
-            log.info(
-                "%s refused the session (%s %s, HTTP %s); logging in again",
-                self._where,
-                request.method,
-                request.path,
-                reply.status,
-            )
-            session = await self._relogin(session)
-            bound, reply = await self._send(request, session)
-        return bound.decode(reply)
+        """Send one request (vendors.request) under the ExacqSession policy: `s=` added, a refused
+        session renewed once and the request repeated."""
+        return await self._funnel.call(request)
 
     # --- the session -------------------------------------------------------------------------------
-    async def _login_locked(self) -> str:
-        if self._password is None:
-            raise AuthFailed(f"No password is known for {self._where}: enter it in the server's settings.")
-        login = await self.call(Login(self.config.user, self._password, self._server_id))
-        self._session = login.session_id
-        self._info = ServerInfo(vendor=self.vendor, name=login.name, version=login.version)
-        return login.session_id
-
     async def _current_session(self) -> str:
-        async with self._lock:
-            return self._session or await self._login_locked()
+        return await self._auth.current(self._funnel)
 
     async def _relogin(self, stale: str) -> str:
-        async with self._lock:
-            if self._session and self._session != stale:
-                return self._session  # another call has already logged in again
-            self._session = None
-            return await self._login_locked()
+        return await self._auth.renew(self._funnel, stale)
 
     async def connect(self) -> ServerInfo:
         """Log in (once); later calls log in again transparently when the session expires."""
         await self._current_session()
-        assert self._info is not None
-        return self._info
+        login = self._auth.login
+        assert login is not None
+        return ServerInfo(vendor=self.vendor, name=login.name, version=login.version)
 
     async def aclose(self) -> None:
         """Log out; never raises."""
-        session, self._session = self._session, None
+        session, self._auth.session = self._auth.session, None
         if session is None:
             return
         try:
@@ -258,9 +226,12 @@ class Client:
         """
         request = DownloadExport(export_id)
         try:
-            bound = request.bound(await self._current_session())
+            session = await self._current_session()
             async with self._funnel.stream(
-                bound.method, bound.path, params=bound.params(), headers={"Range": "bytes=0-0"}
+                request.method,
+                request.path,
+                params=[*request.params(), ("s", session)],
+                headers={"Range": "bytes=0-0"},
             ) as body:
                 if "json" in body.response.headers.get("content-type", ""):
                     return ""
@@ -280,11 +251,11 @@ class Client:
     async def _open(self, outer: AsyncExitStack, request: DownloadExport, offset: int) -> BodyStream:
         session = await self._current_session()
         for attempt in range(2):
-            bound = request.bound(session)
+            params = [*request.params(), ("s", session)]
             async with AsyncExitStack() as stack:
                 try:
                     body = await stack.enter_async_context(
-                        self._funnel.stream(bound.method, bound.path, params=bound.params(), offset=offset)
+                        self._funnel.stream(request.method, request.path, params=params, offset=offset)
                     )
                 except NotFound as exc:
                     raise export_lost(self._where, request.export_id, exc.detail) from exc
@@ -306,12 +277,12 @@ class Client:
                         body.response.status_code,
                         content,
                         body.response.headers,
-                        bound.method,
+                        request.method,
                         str(body.response.url),
                     )
                 )
             if attempt or not reply.session_refused:
-                bound.read(reply)  # always raises: a JSON body is never the file
+                request.read(reply)  # always raises: a JSON body is never the file
             session = await self._relogin(session)
         raise ProtocolError(f"{self._where} did not send the export file.")  # pragma: no cover
 

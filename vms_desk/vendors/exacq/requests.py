@@ -1,18 +1,16 @@
 """One small request object per exacqVision Web Service endpoint: a `vendors.request.Request`.
 
-Each class says what it sends (`route`, `query`, `form`) and how its reply reads (`read`, on the JSON
+Each class says what it sends (`route`, `params`, `form`) and how its reply reads (`read`, on the JSON
 view `wire.Reply`); `decode` is the Request base's entry point. Every status goes to `read`, which maps
-exacq's refusals itself (`accepts` covers them all). A `uses_session` request is `bound` to the current
-session id, sent as `s=` where the endpoint takes it; the client's `call` sends it through
-`Funnel.exchange` and, when the reply means the session is gone (`session_refused`), logs in again once
-and repeats it. That renewal lives in the client, not in an AuthPolicy: exacq says "dead session" with
-HTTP 200 and `success: false` as well as with 401, and the policy hook only sees statuses >= 400.
+exacq's refusals itself (`accepts` covers them all). Session-bound requests (`authenticated`) get
+`s=SESSION` from the ExacqSession policy (session.py), which also logs in again once when the session
+is refused.
 """
 
 from __future__ import annotations
 
 from abc import abstractmethod
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Self, TypeVar
 
 from vms_desk.core.errors import AuthFailed, NotFound, ProtocolError
@@ -36,36 +34,25 @@ EVERY_STATUS = frozenset(range(400, 600))
 EXAMPLE_EXPORT = "123e4567-e89b-12d3-a456-426655440000"  # the Redoc's example export id
 
 
-@dataclass(frozen=True)
 class Endpoint[T](Request[T]):
     """What every request object declares: how it is sent and how its reply is read."""
 
     method: ClassVar[str] = "GET"
     route: ClassVar[str]
-    uses_session: ClassVar[bool] = True
     accepts: ClassVar[frozenset[int]] = EVERY_STATUS
-    session: str = field(default="", repr=False, kw_only=True)  # a credential: never shown
 
     @property
     def path(self) -> str:
         """The endpoint's path."""
         return self.route
 
-    def bound(self, session: str) -> Self:
-        """This request for the session `session` (sent as `s=`)."""
-        return replace(self, session=session)
-
     def params(self) -> Params:
-        """Query parameters (with `s=session` where the endpoint takes it)."""
+        """Query parameters (the policy adds `s=` to session-bound requests)."""
         return []
 
     def form(self) -> dict[str, str] | None:
         """The form body, for POSTs."""
         return None
-
-    def session_refused(self, reply: Reply) -> bool:
-        """True when the reply means the session is gone (the funnel then logs in again once)."""
-        return reply.session_refused
 
     def decode(self, reply: HttpReply) -> T:
         """The typed result of an HTTP reply (see `read`)."""
@@ -82,7 +69,7 @@ class Login(Endpoint[LoginReply]):
 
     method: ClassVar[str] = "POST"
     route: ClassVar[str] = "/v1/login.web"
-    uses_session: ClassVar[bool] = False
+    authenticated: ClassVar[bool] = False
     user: str
     password: str = field(repr=False)
     server_id: str = "0"
@@ -127,7 +114,7 @@ class Logout(Endpoint[None]):
 
     method: ClassVar[str] = "POST"
     route: ClassVar[str] = "/v1/logout.web"
-    uses_session: ClassVar[bool] = False
+    authenticated: ClassVar[bool] = False
     reads_body: ClassVar[bool] = False
     ident: str = field(repr=False)
 
@@ -154,7 +141,7 @@ class GetConfig(Endpoint[ConfigReply]):
 
     def params(self) -> Params:
         """s and output=json."""
-        return [("s", self.session), ("output", "json")]
+        return [("output", "json")]
 
     def read(self, reply: Reply) -> ConfigReply:
         """The configuration."""
@@ -179,7 +166,6 @@ class CreateSearch(Endpoint[SearchReply]):
     def params(self) -> Params:
         """The order public client code uses."""
         return [
-            ("s", self.session),
             ("start", self.start),
             ("end", self.end),
             ("camera", self.camera),
@@ -202,7 +188,7 @@ class GetFormats(Endpoint[tuple[str, ...]]):
     """GET /v1/export.web with no parameters: the export formats (needs no session)."""
 
     route: ClassVar[str] = "/v1/export.web"
-    uses_session: ClassVar[bool] = False
+    authenticated: ClassVar[bool] = False
 
     def read(self, reply: Reply) -> tuple[str, ...]:
         """The names, or () when the server gives no list (404, 401/403, not JSON, empty, refused).
@@ -236,7 +222,6 @@ class CreateExport(Endpoint[str]):
         """The order public client code uses; `name` only when given."""
         params = [
             ("camera", self.camera),
-            ("s", self.session),
             ("start", self.start),
             ("end", self.end),
             ("format", self.format),
@@ -274,12 +259,7 @@ class _OnExport(Endpoint[T]):
         params = [("export", self.export_id)]
         if self.action:
             params.append(("action", self.action))
-        return [*params, ("s", self.session)]
-
-    def session_refused(self, reply: Reply) -> bool:
-        """Only HTTP 401: a 2xx `success: false` about one export speaks of that export, not of the session
-        (issue 9 point 7: re-logging in would orphan every other export of the session)."""
-        return reply.status == 401
+        return params
 
     def check(self, reply: Reply) -> None:
         """An unknown export (404, or success false) is ExportLost."""
