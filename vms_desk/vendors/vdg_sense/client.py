@@ -95,7 +95,7 @@ class Client:
                 words = exc.vendor_text or words
             except ServerError:
                 pass
-            raise self._auth.refused(reply, words)
+            raise self._auth.refusal_error(reply, words)
         if reply.status >= 400:
             raise reply_error(reply, self.config.label)
         return request.decode(reply)

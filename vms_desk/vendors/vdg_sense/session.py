@@ -113,7 +113,7 @@ class VdgSession(AuthPolicy):
         joined = "; ".join(f"{k}={v}" for k, v in sorted(self.cookies.items()))
         return hashlib.sha256(joined.encode()).hexdigest()[:16]
 
-    def refused(self, reply: Reply, words: str) -> AuthFailed:
+    def refusal_error(self, reply: Reply, words: str) -> AuthFailed:
         """The 401 of a command, naming every scheme tried and the server's words."""
         tried = [self.scheme or BASIC_SCHEME]
         if self.digest_refusal is not None and self.scheme == BASIC_SCHEME:
