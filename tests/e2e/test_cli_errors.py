@@ -70,7 +70,7 @@ REFUSED = {
         "maskspace",
     ),
     "color": (None, "jpg", ["--option", "color=red"], "color"),
-    "option misplaced": (None, "mp4", ["--option", "croparea=[[0.1,0.1],[0.5,0.5]]"], "croparea"),
+    "option misplaced": (None, "mp4", ["--option", "snapshotplace=[[0.1,0.1],[0.5,0.5]]"], "snapshotplace"),
     "unknown option": (None, "mp4", ["--option", "bogus=1"], "bogus"),
     "option syntax": (None, "mp4", ["--option", "novalue"], "KEY=VALUE"),
     "unknown format": (None, "mov", [], "mov"),

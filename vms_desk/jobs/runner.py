@@ -241,6 +241,8 @@ class JobRun:
             server_path=status.server_path,
             actual=actual_span(status),
         )
+        if status.message:  # the server's own words about the export (e.g. PSIM's time echo): kept
+            self._event(status.message)
         # Files a run before this one (stopped or killed) saved under their final name already.
         earlier = {f.name: f for f in record.files}
         taken: list[str] = list(RESERVED_NAMES)

@@ -22,6 +22,10 @@ class Faults:
     export_fails: int = 0  # the next N exports fail with the vendor's own error
     expire_sessions: bool = False  # invalidate every session/token now (cleared once applied)
     throttle_bps: int = 0  # file downloads send at most this many bytes a second (0 = no limit)
+    stall_exports: bool = False  # server-side exports never advance: progress frozen, never done
+    vdg_login: str = ""  # VDG Sense: "digest-only" refuses HTTP Basic, "basic-only" has no /webservice
+    exacq_search: str = ""  # exacqVision: "redoc" answers search.web with the Redoc sample's fields only
+    axis_auth: str = ""  # Axis: the challenges offered, e.g. "digest-sha256,digest,basic" ("" = as built)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()

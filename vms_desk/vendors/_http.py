@@ -24,6 +24,7 @@ from vms_desk.core.errors import (
     TlsError,
 )
 from vms_desk.vendors._bulk import BULK, DirectBody, SocketStream
+from vms_desk.vendors.request import NO_AUTH, AuthPolicy, Credentials, Reply, Request, with_words
 from vms_desk.vendors.tls import pin_error
 
 # httpx accepts a mapping or a list of pairs; its own alias is private.
@@ -161,13 +162,100 @@ def status_error(response: httpx.Response, label: str) -> ServerError | None:
     return ProtocolError(f"{who} refused the request (HTTP {code}).", detail=detail)
 
 
-class Funnel:
-    """Sends requests for one server; maps every failure to a core error with `raise ... from`."""
+def reply_error(reply: Reply, label: str) -> ServerError:
+    """The error a status >= 400 stands for: our sentence, then the server's words and HTTP code."""
+    code = reply.status
+    where = _describe(reply.url) if reply.url else ""
+    who = label if not where or where in label else f"{label} at {where}"
+    detail = f"{reply.method} {reply.path} -> {code}: {reply.content[:300]!r}"
+    if code in (401, 403):
+        return AuthFailed(
+            with_words(f"{who} refused the user name or password. Check them.", reply), detail=detail
+        )
+    if code == 404:
+        return NotFound(with_words(f"{who} does not know what was asked for.", reply), detail=detail)
+    if code in (408, 429) or code >= 500:
+        sentence = (
+            f"{who} had a problem; it may be busy: try again later, and check the server if it keeps "
+            "happening."
+        )
+        return ServerBusy(with_words(sentence, reply), status=code, detail=detail)
+    return ProtocolError(with_words(f"{who} refused the request.", reply), detail=detail)
 
-    def __init__(self, http: httpx.AsyncClient, base_url: str, label: str) -> None:
+
+class Funnel:
+    """Sends requests for one server; maps every failure to a core error with `raise ... from`.
+
+    `call(request)` is the one request style (vendors.request): it applies the server's AuthPolicy,
+    repeats a refused request at most once after the policy logged in again, and decodes the reply.
+    """
+
+    def __init__(
+        self, http: httpx.AsyncClient, base_url: str, label: str, auth: AuthPolicy | None = None
+    ) -> None:
         self.http = http
         self.base_url = base_url.rstrip("/")
         self.label = label
+        self.auth = auth or NO_AUTH
+
+    async def call[R](self, request: Request[R]) -> R:
+        """Send `request` under the auth policy and return `request.decode(reply)` (see vendors.request)."""
+        reply = await self.exchange(request)
+        if reply.status >= 400 and reply.status not in request.accepts:
+            raise request.refusal(reply) or reply_error(reply, self.label)
+        return request.decode(reply)
+
+    async def exchange(self, request: Request[object]) -> Reply:
+        """The reply to `request` with the policy's credentials and its single recovery; no status check."""
+        policy = self.auth if request.authenticated else NO_AUTH
+        await policy.prepare(self)
+        used = policy.credentials()
+        reply = await self._once(request, used)
+        if policy.refused(reply) and await policy.recover(self, used, reply):
+            reply = await self._once(request, policy.credentials())
+        return reply
+
+    async def _once(self, request: Request[object], credentials: Credentials) -> Reply:
+        response = await self.send(
+            request.method,
+            request.path,
+            params=[*request.params(), *credentials.params],
+            headers={**request.headers(), **credentials.headers},
+            json=request.json_body(),
+            content=request.content(),
+            data=request.form(),
+            auth=credentials.auth,
+            check=False,
+        )
+        return Reply.of(response)
+
+    @asynccontextmanager
+    async def download(self, request: Request[object], offset: int = 0) -> AsyncIterator[BodyStream]:
+        """A streamed body of `request` from `offset`, with the same auth policy and single recovery."""
+        policy = self.auth if request.authenticated else NO_AUTH
+        await policy.prepare(self)
+        for attempt in (1, 2):
+            credentials = policy.credentials()
+            headers = {**request.headers(), **credentials.headers}
+            params = [*request.params(), *credentials.params]
+            async with self.stream(
+                request.method,
+                request.path,
+                params=params,
+                headers=headers,
+                auth=credentials.auth,
+                offset=offset,
+                check=False,
+            ) as body:
+                status = body.response.status_code
+                if status < 400:
+                    yield body
+                    return
+                data = await _head_of(body.response)
+                reply = Reply(status, data, body.response.headers, request.method, str(body.response.url))
+            if attempt == 1 and await policy.recover(self, credentials, reply):
+                continue
+            raise request.refusal(reply) or reply_error(reply, self.label)
 
     def url(self, path: str) -> str:
         """Absolute URL of `path` on this server (paths from servers are never trusted for hosts)."""
@@ -243,6 +331,7 @@ class Funnel:
         headers: Mapping[str, str] | None = None,
         auth: httpx.Auth | None = None,
         offset: int = 0,
+        check: bool = True,
     ) -> AsyncIterator[BodyStream]:
         """A streamed body from `offset` (asks Range; honours it only on 206 with a matching start)."""
         all_headers = dict(headers or {})
@@ -258,15 +347,28 @@ class Funnel:
             raise _transport_error(exc, str(request.url)) from exc
         body: BodyStream | None = None
         try:
-            if (error := status_error(response, self.label)) is not None:
+            if check and (error := status_error(response, self.label)) is not None:
                 raise error
-            start, total = _range_of(response, offset)
+            start, total = _range_of(response, offset) if response.status_code < 400 else (0, None)
             body = BodyStream(response, start, total)
             yield body
         finally:
             if body is not None:
                 await body.release()
             await response.aclose()
+
+
+async def _head_of(response: httpx.Response, limit: int = 4096) -> bytes:
+    """The first bytes of an error reply's body (enough for the server's words), never the whole."""
+    data = bytearray()
+    try:
+        async for chunk in response.aiter_bytes():
+            data.extend(chunk)
+            if len(data) >= limit:
+                break
+    except httpx.HTTPError:
+        pass  # the status already says what went wrong; the words are a bonus
+    return bytes(data[:limit])
 
 
 def _range_of(response: httpx.Response, asked: int) -> tuple[int, int | None]:

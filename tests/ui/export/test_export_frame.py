@@ -39,8 +39,8 @@ async def test_the_frame_loads_with_a_loading_state_then_shows(gui, sim_factory)
     dialog = await _dialog_for(gui, sim)
     editor = dialog.area_editor()
     assert isinstance(editor, AreaEditor)
-    assert gui.window.export_flow.frame_task is None  # no server job for a video format
-    dialog.formatCombo.setCurrentIndex(dialog.formatCombo.findData("jpg"))
+    # Issue 9 point 3: masks and crop areas apply to video too, so an MP4 asks for a frame to draw on.
+    assert gui.window.export_flow.frame_task is not None
     assert editor.frame_state() is FrameState.LOADING
     assert editor.frame_message().startswith("Loading a frame from the server…")
     assert "No frame" not in editor.frame_message()

@@ -80,7 +80,7 @@ def test_the_dialog_shows_the_vendors_settings_with_their_help(qtbot):
     dialog = ServerDialog(never, persistent_passwords=True)
     qtbot.addWidget(dialog)
     dialog.vendor.setCurrentIndex(dialog.vendor.findData(Vendor.VDG_SENSE))
-    assert set(dialog._setting_edits) == {"share_server_prefix", "share_local_path", "tls_sha256"}
+    assert {"share_server_prefix", "share_local_path", "login", "tls_sha256"} <= set(dialog._setting_edits)
     assert "VDG server" in dialog._setting_edits["share_server_prefix"].placeholderText()
     dialog.vendor.setCurrentIndex(dialog.vendor.findData(Vendor.AXXON_ONE))
     assert set(dialog._setting_edits) == {"prefix", "tls_sha256"}

@@ -201,7 +201,7 @@ def test_auth_schemes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setenv(sim_auth.ENV_SCHEMES, "Digest, basic")
     assert sim_auth.schemes_from_env() == ("digest", "basic")
     monkeypatch.setenv(sim_auth.ENV_SCHEMES, "ntlm")
-    with pytest.raises(ValueError, match="digest and/or basic"):
+    with pytest.raises(ValueError, match="digest-sha256, digest, basic"):
         sim_auth.schemes_from_env()
 
 
@@ -502,3 +502,25 @@ async def test_faults_latency_failures_drops_and_export_failures(
     assert _error_code(failed) == 10
     assert _xml(failed).findtext("GeneralError/ErrorDescription") == "Error while processing the request."
     assert (await _get(http, sim, EXPORT, **params)).headers["content-type"] == "video/x-matroska"
+
+
+def test_the_axis_auth_switch_offers_the_multi_challenge_and_checks_sha256(sim: RunningSim) -> None:
+    sim.state.faults.update(axis_auth="digest-sha256,digest,basic")
+    bare = httpx.get(sim.url + "/axis-cgi/disks/list.cgi", timeout=10)
+    assert bare.status_code == 401
+    offered = bare.headers.get_list("www-authenticate")
+    assert [h.split(",")[0] for h in offered] == [f'Digest realm="{model.REALM}"'] * 2 + [
+        f'Basic realm="{model.REALM}"'
+    ]
+    assert "algorithm=SHA-256" in offered[0]
+    assert "algorithm=MD5" in offered[1]
+    only_sha = offered[0]
+    auth = httpx.DigestAuth("demo", "demo")
+    flow = auth.auth_flow(bare.request)
+    next(flow)
+    answer = flow.send(httpx.Response(401, headers={"www-authenticate": only_sha}, request=bare.request))
+    assert "algorithm=SHA-256" in answer.headers["authorization"]
+    done = httpx.get(
+        sim.url + "/axis-cgi/disks/list.cgi", headers={"authorization": answer.headers["authorization"]}
+    )
+    assert done.status_code == 200

@@ -341,7 +341,7 @@ def test_drop_fault_cuts_the_download(sim: RunningSim, web: httpx.Client) -> Non
 def test_export_fails_fault(sim: RunningSim, web: httpx.Client) -> None:
     sim.state.faults.update(export_fails=1)
     status = wait_done(web, create(web, session(web)).json()["export_id"])
-    assert (status["success"], status["status"], status["error"]) == (True, "failed", FAILURE_TEXT)
+    assert (status["success"], status["status"], status["error"]) == (False, "failed", FAILURE_TEXT)
 
 
 def test_expire_sessions_fault_ends_sessions_and_their_exports(sim: RunningSim, web: httpx.Client) -> None:

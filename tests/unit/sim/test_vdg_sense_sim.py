@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import time
 from collections.abc import Callable, Iterator
@@ -281,3 +282,76 @@ def test_drop_fault_does_not_apply(vdg: RunningSim, web: httpx.Client) -> None:
     vdg.state.faults.update(drop_after=10)
     assert _code(web.get("/command", params={"command": "getDeviceList"})) == 0
     assert vdg.state.faults.drop_after == 10
+
+
+# --- the documented AuthenticateUserDigest login (issue 9 point 1) ----------------------------------
+def _login(nonce: str = "AR5chsWVZagPfMpB", password: str = "demo", skew: timedelta = timedelta(0)) -> bytes:
+    stamp = (datetime.now(UTC) + skew).strftime("%Y-%m-%d %H:%M:%S")
+    digest = hashlib.sha1((nonce + stamp + password).encode(), usedforsecurity=False).hexdigest()
+    return (
+        "<?xml version='1.0'?><AuthenticateUserDigest><username>demo</username>"
+        f"<nonce>{nonce}</nonce><timestamp>{stamp}</timestamp><digest>{digest}</digest>"
+        "</AuthenticateUserDigest>"
+    ).encode()
+
+
+def test_digest_login_opens_a_session_that_command_takes_without_credentials(vdg: RunningSim) -> None:
+    with httpx.Client(base_url=vdg.url, timeout=10) as bare:
+        assert bare.get("/command", params={"command": "getDeviceList"}).status_code == 401
+        reply = bare.post("/webservice", content=_login())
+        assert reply.status_code == 200
+        assert etree.fromstring(reply.content).get("errorcode") == "0"
+        assert COOKIE in reply.cookies
+        listed = bare.get("/command", params={"command": "getDeviceList"})
+        assert listed.status_code == 200
+        assert etree.fromstring(listed.content).get("errorcode") == "0"
+
+
+@pytest.mark.parametrize(
+    ("body", "why"),
+    [
+        (_login(password="wrong"), "invalid username or digest"),
+        (_login(skew=timedelta(minutes=30)), "timestamp is too far"),
+        (_login(nonce=""), "no nonce"),
+        (b"<other/>", "expected an AuthenticateUserDigest"),
+    ],
+)
+def test_a_wrong_digest_login_is_refused_with_the_servers_words(
+    vdg: RunningSim, body: bytes, why: str
+) -> None:
+    with httpx.Client(base_url=vdg.url, timeout=10) as bare:
+        reply = bare.post("/webservice", content=body)
+    assert reply.status_code == 401
+    root = etree.fromstring(reply.content)
+    assert root.get("errorcode") == "-18"
+    assert why in (root.findtext("description") or "")
+
+
+def test_login_switches_digest_only_and_basic_only(vdg: RunningSim, web: httpx.Client) -> None:
+    vdg.state.faults.update(vdg_login="digest-only")
+    refused = web.get("/command", params={"command": "getDeviceList"})
+    assert refused.status_code == 401
+    assert "www-authenticate" not in refused.headers
+    vdg.state.faults.update(vdg_login="basic-only")
+    with httpx.Client(base_url=vdg.url, timeout=10) as bare:
+        assert bare.post("/webservice", content=_login()).status_code == 404
+    assert web.get("/command", params={"command": "getDeviceList"}).status_code == 200
+
+
+def test_a_stalled_export_never_advances(vdg: RunningSim, web: httpx.Client) -> None:
+    vdg.state.faults.update(stall_exports=True)
+    created = web.post("/command", params={"command": "exportVideo"}, content=_body(DEV1))
+    ident = etree.fromstring(created.content).findtext("export/exportid")
+    seen = set()
+    for _ in range(3):
+        time.sleep(0.25)
+        status = etree.fromstring(
+            web.get("/command", params={"command": "getExportVideoStatus", "exportid": ident}).content
+        )
+        seen.add(
+            (
+                status.findtext("exports/export/devices/device/progress"),
+                status.findtext("exports/export/status"),
+            )
+        )
+    assert seen == {("10", "Exporting")}

@@ -190,7 +190,7 @@ async def test_auth_prefers_digest_when_both_are_offered(tmp_path: Path) -> None
         async with httpx.AsyncClient() as http:
             response = await http.get(server.url + "/axis-cgi/disks/list.cgi", auth=auth)
     assert response.status_code == 200
-    assert auth.scheme == "digest"
+    assert auth.scheme == "Digest MD5"
     assert state.requests[1].headers["authorization"].startswith("Digest ")
 
 
@@ -384,7 +384,7 @@ async def test_export_refuses_what_it_cannot_honour(sim: RunningSim, client: Cli
     span = _span(after.start + timedelta(seconds=5), 5)
     with pytest.raises(NotFound, match="video sources"):
         await client.start_export(ExportRequest(camera_id="front", span=span, format="mkv"))
-    with pytest.raises(InputError, match="only the format 'mkv'"):
+    with pytest.raises(InputError, match="exports mkv, not 'mp4'"):
         await client.start_export(ExportRequest(camera_id="1", span=span, format="mp4"))
     with pytest.raises(InputError, match="give it again"):
         await client.start_export(
@@ -456,7 +456,15 @@ def test_every_general_error_code_reads_as_a_sentence(code: str) -> None:
 
 
 def test_an_unknown_code_keeps_the_device_text() -> None:
-    assert "error 999: Something odd." in str(vendor_error("999", "Something odd", "x.cgi", "http://cam"))
+    message = str(vendor_error("999", "Something odd", "x.cgi", "http://cam"))
+    assert message.endswith('The server said: "Something odd" (code 999).')
+
+
+def test_a_known_code_keeps_the_device_text_too() -> None:
+    """Build item 4: the old message for a known code dropped the device's own description."""
+    message = str(vendor_error("110", "Recording not found.", "properties.cgi", "http://cam"))
+    assert message.startswith("The Axis device at http://cam answered error 110. The recording was not found")
+    assert message.endswith('The server said: "Recording not found." (code 110).')
 
 
 # --- wire decoding of the documented samples ------------------------------------------------------------
@@ -493,3 +501,94 @@ def test_decodes_the_documented_replies() -> None:
         wire.decode_params(b"# Error: Error -1 getting param in group 'root.Nothing'\n")
     with pytest.raises(ProtocolError):
         wire.decode_recordings(b'<!DOCTYPE x [<!ENTITY a "b">]><root/>')
+
+
+# --- issue 9 point 13 -----------------------------------------------------------------------------------
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("offered", "chosen"),
+    [
+        ("digest-sha256,digest,basic", "SHA-256"),  # AXIS OS's multi-challenge
+        ("basic,digest,digest-sha256", "SHA-256"),  # the order does not matter, strength does
+        ("basic,digest", "MD5"),
+        ("digest-sha256", "SHA-256"),
+    ],
+)
+async def test_a_multi_challenge_is_answered_with_the_strongest_scheme(
+    sim: RunningSim, client: Client, offered: str, chosen: str
+) -> None:
+    sim.state.faults.update(axis_auth=offered)
+    await client.connect()
+    await client.list_cameras()
+    answered = [r for r in sim.state.requests if "authorization" in r.headers]
+    assert answered
+    assert all(_fields(r)["algorithm"].upper() == chosen for r in answered)
+    assert client.auth_scheme == f"Digest {chosen}"
+    assert len(sim.state.requests) == len(answered) + 1  # one bare request, then every one answered
+
+
+@pytest.mark.parametrize(
+    ("headers", "label"),
+    [
+        (
+            [
+                'Digest realm="a", nonce="n1", algorithm=MD5, qop="auth", '
+                'Digest realm="a", nonce="n2", algorithm=SHA-256'
+            ],
+            "Digest SHA-256",
+        ),
+        (['Basic realm="a"', 'Digest realm="a", nonce="x, y", qop="auth"'], "Digest MD5"),
+        (['Basic realm="a", Digest realm="a", nonce="n", algorithm=SHA-512-256'], "Basic"),  # httpx cannot
+        (["Negotiate", "NTLM"], None),
+    ],
+)
+def test_challenges_in_one_or_several_headers_are_ranked(headers: list[str], label: str | None) -> None:
+    from vms_desk.vendors.axis.auth import parse_challenges, strongest
+
+    best = strongest(parse_challenges(headers))
+    assert (best.label if best else None) == label
+
+
+@pytest.mark.asyncio
+async def test_the_devices_format_list_is_read_and_its_own_name_sent(
+    tmp_path: Path, http: httpx.AsyncClient
+) -> None:
+    state = SimState(workdir=tmp_path, export_seconds=0.2)
+    with SimServer(axis_sim.build(state, export_formats=("matroska", "mp4"))) as server:
+        axis = Client(ServerConfig(vendor=Vendor.AXIS, url=server.url, user="demo"), "demo", http)
+        caps = await axis.capabilities()
+        assert [f.name for f in caps.formats] == ["mkv", "mp4"]
+        rec = next(r for r in model.recordings(state, datetime.now(UTC)) if r.camera.index == 1 and r.stop)
+        handle = await axis.start_export(
+            ExportRequest(camera_id="1", span=_span(rec.start + timedelta(seconds=5), 3), format="mp4")
+        )
+        status = await axis.poll(handle)
+        (remote,) = status.files
+        assert remote.name.endswith(".mp4")
+        data, _ = await _read(axis, handle, remote)
+    assert _sent(state, PROPERTIES)[-1].params["exportformat"] == "mp4"
+    assert _sent(state, EXPORT)[-1].params["exportformat"] == "mp4"
+    assert _video(data)[0] == "h264"
+
+
+@pytest.mark.asyncio
+async def test_a_general_error_from_capabilities_is_a_failure_with_its_code_and_text(
+    tmp_path: Path, http: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The old client took any GeneralError there for "Matroska only" and went on."""
+    from starlette.requests import Request
+    from starlette.responses import Response
+
+    from vms_desk.sim.axis import export as sim_export
+
+    async def broken(self: object, request: Request) -> Response:
+        return sim_export.general_error(40)
+
+    monkeypatch.setattr(sim_export.ExportApi, "capabilities", broken)
+    with SimServer(axis_sim.build(SimState(workdir=tmp_path))) as server:
+        axis = Client(ServerConfig(vendor=Vendor.AXIS, url=server.url, user="demo"), "demo", http)
+        with pytest.raises(VendorError) as caught:
+            await axis.capabilities()
+    assert caught.value.code == "40"
+    assert caught.value.vendor_text == "Specified version is not supported."
+    assert str(caught.value).endswith('The server said: "Specified version is not supported." (code 40).')

@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import BaseModel
 
 from vms_desk.core.errors import (
     AuthFailed,
@@ -42,12 +43,13 @@ from vms_desk.vendors.axxon_one import requests as axxon_requests
 from vms_desk.vendors.axxon_one.capabilities import CAPABILITIES
 from vms_desk.vendors.axxon_one.status import to_status
 from vms_desk.vendors.axxon_one.wire import (
+    LABEL,
     AuthReply,
     CameraListReply,
     ExportStatusReply,
     IntervalsReply,
-    decode,
 )
+from vms_desk.vendors.request import Reply, decode_model
 
 CAM1 = "Server1/DeviceIpint.1/SourceEndpoint.video:0:0"
 BASIC = "Basic " + base64.b64encode(b"demo:demo").decode()
@@ -421,13 +423,16 @@ def test_every_documented_state_is_mapped() -> None:
         (4, "ran out of disk space"),
         (5, "same name"),
         (6, "no recording"),
-        (9, "does not know (9)"),
     ]:
         failed = status(state, error="E-42 verbatim")
         assert failed.phase is ExportPhase.FAILED
         assert words in failed.error
         assert failed.vendor_error == "E-42 verbatim"
         assert failed.vendor_code == str(state)
+    # Issue 9 (build item 3): an undocumented state is kept verbatim and treated as running.
+    unknown = status(9, error="E-42 verbatim")
+    assert unknown.phase is ExportPhase.RUNNING
+    assert "state 9" in unknown.message
     empty = status(2, files=[])
     assert empty.phase is ExportPhase.FAILED
     assert "named no file" in empty.error
@@ -539,7 +544,7 @@ def test_capabilities_and_option_validation() -> None:
         ("mp4", {"freq": 4}, "between 0 and 3"),
         ("mp4", {"vc": 7}, "between 0 and 6"),
         ("mp4", {"maxfilesize": -1}, "0 or more"),
-        ("mp4", {"croparea": [[0, 0], [1, 1]]}, "applies only to the formats jpg, pdf"),
+        ("mp4", {"snapshotplace": [[0, 0], [1, 1]]}, "applies only to the formats pdf"),
         ("jpg", {"layout": 1}, "applies only to the formats pdf"),
         ("pdf", {"layout": 2}, "must be one of 0, 1"),
         ("jpg", {"color": "red"}, "web colour"),
@@ -559,14 +564,14 @@ def test_request_objects_contract() -> None:
         axxon_requests.GetExportFile("abc", "a[b].mp4"),
         axxon_requests.DeleteExport("abc"),
         axxon_requests.Authenticate("demo", "secret"),
-        axxon_requests.SessionCall("CloseSession"),
+        axxon_requests.SessionCall("token", "CloseSession"),
     ]
     classes = {type(s) for s in samples}
     assert classes == set(axxon_requests.AxxonRequest.__subclasses__())
     for sample in samples:
         assert sample.method in ("GET", "POST", "DELETE")
         assert not sample.path.startswith("/")
-        assert (sample.body is not None) == (sample.method == "POST")
+        assert (sample.json_body() is not None) == (sample.method == "POST")
     assert "secret" not in repr(samples[7])
     pasted = axxon_requests.StartExport(f"hosts/{CAM1}", "20260101T000000", "20260101T000001", {})
     assert pasted.path == f"export/archive/{CAM1}/20260101T000000/20260101T000001"
@@ -576,11 +581,14 @@ def test_request_objects_contract() -> None:
     assert odd.path == "archive/contents/intervals/Srv/Device%20Ipint.1/Source%3Fx%23y:0:0/future/past"
 
 
-def _reply(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> httpx.Response:
+def _reply(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Reply:
     content = body if isinstance(body, bytes) else json.dumps(body).encode()
-    return httpx.Response(
-        status, content=content, headers=headers, request=httpx.Request("GET", "http://axxon/x")
-    )
+    return Reply(status, content, httpx.Headers(headers or {}), "GET", "http://axxon/x")
+
+
+def decode[M: BaseModel](model: type[M], reply: Reply) -> M:
+    """The one JSON decoder the Axxon One requests use."""
+    return decode_model(model, reply, LABEL)
 
 
 def test_wire_models_decode_the_vendor_examples() -> None:

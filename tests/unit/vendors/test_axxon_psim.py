@@ -92,11 +92,14 @@ async def test_connect_gets_a_token_with_basic_then_reads_the_camera_file(
 ) -> None:
     info = await client.connect()
     assert info.vendor is Vendor.AXXON_PSIM
-    token, config = psim.state.requests[:2]
+    token, version, config = psim.state.requests[:3]
     assert (token.method, token.path, token.params) == ("GET", "/token", {"expires_in": "1800"})
     assert token.headers["authorization"] == BASIC
+    # Point 2: the version comes from web2's product version request, not a hard-coded "1.0".
+    assert version.path == "/web2/product/version"
     assert config.path == "/web2/secure/video/config.properties"
-    assert config.params == {"version": "1.0", "login": "demo", "password": "demo"}
+    assert config.params == {"version": "1.0.1.224", "login": "demo", "password": "demo"}
+    assert info.version == "1.0.1.224"
 
 
 @pytest.mark.asyncio
@@ -183,7 +186,7 @@ async def test_export_cycle_sends_psim_json_and_downloads_from_the_configured_se
     assert create.headers["content-type"] == "application/json"
     assert create.headers["authorization"].startswith("Bearer ")
     assert re.fullmatch(r"[0-9a-f-]{36}", handle.export_ids[0])
-    assert handle.data == {"camera_id": "1", "format": "avi"}
+    assert {k: handle.data[k] for k in ("camera_id", "format")} == {"camera_id": "1", "format": "avi"}
     status, seen = await _until_done(client, handle)
     assert status.phase is ExportPhase.DONE
     assert seen[0].phase is ExportPhase.RUNNING
@@ -227,7 +230,9 @@ async def test_server_refusal_is_a_vendor_error_with_its_text(client: Client) ->
     old = datetime(2001, 1, 1, tzinfo=UTC)
     span = TimeSpan(start=old, end=old + timedelta(minutes=1))
     with pytest.raises(
-        VendorError, match="Axxon PSIM refused the export: There are no archive records"
+        VendorError,
+        match=r'refused the export\. .* The server said: "There are no archive records in the requested '
+        r'interval" \(Error\)\.$',
     ) as caught:
         await client.start_export(ExportRequest(camera_id="1", span=span, format="mp4"))
     assert caught.value.vendor_text == "There are no archive records in the requested interval"
@@ -242,7 +247,9 @@ async def test_failed_export_reports_the_vendor_text(psim: RunningSim, client: C
     assert status.phase is ExportPhase.FAILED
     assert status.vendor_error == FAILURE_TEXT
     assert status.vendor_code == "Failed"
-    assert status.error.startswith("Axxon PSIM could not make the export: Archive export error")
+    # Build item 4: our sentence, then the server's words and code.
+    assert status.error.startswith("Axxon PSIM could not make the export. ")
+    assert status.error.endswith(f'The server said: "{FAILURE_TEXT}" (Failed).')
 
 
 @pytest.mark.asyncio
@@ -267,7 +274,7 @@ async def test_expired_token_is_renewed_once(psim: RunningSim, client: Client) -
 @pytest.mark.asyncio
 async def test_token_refused_after_renewal_is_auth_failed(psim: RunningSim, client: Client) -> None:
     psim.state.faults.update(fail_next=2, fail_status=401, fail_path="/getarchivetaskstatus")
-    with pytest.raises(AuthFailed, match="even after logging in again"):
+    with pytest.raises(AuthFailed, match=r'refused the user name .* "simulated failure 401" \(HTTP 401\)'):
         await client.poll(ExportHandle(export_ids=("x",)))
     assert len(psim.state.find("/token")) == 2
 

@@ -10,7 +10,7 @@ import json
 import re
 import socket
 from collections.abc import AsyncIterator, Callable, Iterator
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -30,14 +30,14 @@ from vms_desk.core.errors import (
     VmsDeskError,
 )
 from vms_desk.core.export import ExportRequest, build_request
-from vms_desk.core.models import ServerConfig, TimeSpan, Vendor
+from vms_desk.core.models import Recordings, ServerConfig, TimeSpan, Vendor
 from vms_desk.core.protocol import ExportHandle, ExportPhase, ExportStatus, VendorClient
 from vms_desk.sim.archive import Archive, SimCamera
 from vms_desk.sim.base import LoggedRequest, SimServer, SimState
 from vms_desk.sim.exacq import build
 from vms_desk.sim.registry import RunningSim
 from vms_desk.vendors.exacq import Client
-from vms_desk.vendors.exacq.requests import ENDPOINTS, Login
+from vms_desk.vendors.exacq.requests import ENDPOINTS, GetFormats, Login, Logout
 from vms_desk.vendors.exacq.wire import CameraWire, FormatsReply, zone_of
 
 EXPORT = "/v1/export.web"
@@ -87,7 +87,8 @@ def sent(state: SimState, path: str, method: str = "GET") -> list[LoggedRequest]
 
 
 def session_of(state: SimState) -> str:
-    return sent(state, "config.web")[-1].params["s"]
+    """The session id the client sent last (search ids look like 0x..., sessions are UUIDs)."""
+    return next(r.params["s"] for r in reversed(state.requests) if len(r.params.get("s", "")) == 36)
 
 
 def session_of_create(state: SimState) -> str:
@@ -99,8 +100,18 @@ def recent(seconds: int = 3) -> TimeSpan:
     return TimeSpan(start=start, end=start + timedelta(seconds=seconds))
 
 
-def exacq_time(value: datetime, zone: Any = timezone(timedelta(hours=-4))) -> str:
-    return value.astimezone(zone).isoformat(timespec="seconds")
+def exacq_time(value: datetime, zone: Any = UTC) -> str:
+    text = value.astimezone(zone).isoformat(timespec="seconds")
+    return text.replace("+00:00", "Z") if zone is UTC else text
+
+
+def downloads(state: SimState) -> list[LoggedRequest]:
+    """The download requests, without the one that only reads the file name (Range: bytes=0-0)."""
+    return [
+        r
+        for r in sent(state, EXPORT)
+        if r.params.get("action") == "download" and r.headers.get("range") != "bytes=0-0"
+    ]
 
 
 async def start(
@@ -192,7 +203,7 @@ async def test_list_cameras_sends_the_session(sim: RunningSim, client: Client) -
 
 
 @pytest.mark.asyncio
-async def test_recordings_send_offset_times_and_merge_hourly_clips(sim: RunningSim, client: Client) -> None:
+async def test_recordings_send_utc_times_and_merge_hourly_clips(sim: RunningSim, client: Client) -> None:
     end = datetime.now(UTC).replace(microsecond=0)
     span = TimeSpan(start=end - timedelta(days=8), end=end)
     recordings = await client.recordings("1003", span)
@@ -210,7 +221,7 @@ async def test_recordings_send_offset_times_and_merge_hourly_clips(sim: RunningS
         "camera": "1003",
         "output": "json",
     }
-    assert search.params["start"].endswith("-04:00")
+    assert search.params["start"].endswith("Z")  # issue 9 point 9: not the fixed -04:00 of config.web
     (closed,) = sent(sim.state, "/v1/logout.web", "POST")
     assert closed.params["s"].startswith("0x")  # the search, not the session, is logged out
 
@@ -225,11 +236,11 @@ async def test_recordings_in_a_gap_are_known_and_empty(sim: RunningSim, client: 
 
 
 @pytest.mark.asyncio
-async def test_an_iana_server_zone_gives_its_offset(
+async def test_with_time_zone_server_an_iana_server_zone_gives_its_offset(
     custom: Callable[..., tuple[SimState, str]], http: httpx.AsyncClient
 ) -> None:
     state, url = custom(timezone="Europe/Berlin")
-    exacq = make_client(url, http)
+    exacq = make_client(url, http, time_zone="server")
     span = recent(60)
     await exacq.recordings("1001", span)
     (search,) = sent(state, "search.web")
@@ -283,6 +294,8 @@ async def test_export_cycle_sends_exact_requests_and_downloads_h264(sim: Running
     assert remote.name == "Gate 1.mp4"
     polls = [r for r in sent(sim.state, EXPORT) if r.params.get("export") and "action" not in r.params]
     assert polls[-1].params == {"export": handle.export_ids[0], "s": s}
+    peek = next(r for r in sent(sim.state, EXPORT) if r.params.get("action") == "download")
+    assert peek.headers["range"] == "bytes=0-0"  # only to read Content-Disposition's file name
 
     offset, data = await fetch(client, handle, status)
     assert offset == 0
@@ -292,7 +305,7 @@ async def test_export_cycle_sends_exact_requests_and_downloads_h264(sim: Running
         assert abs((container.duration or 0) / 1e6 - 4) < 1
     tail_offset, tail = await fetch(client, handle, status, offset=1000)
     assert (tail_offset, tail) == (1000, data[1000:])
-    ranged = [r for r in sent(sim.state, EXPORT) if r.params.get("action") == "download"]
+    ranged = downloads(sim.state)
     assert ranged[-1].headers["range"] == "bytes=1000-"
     assert ranged[-1].params == {"export": handle.export_ids[0], "action": "download", "s": s}
 
@@ -324,7 +337,11 @@ async def test_a_failed_export_reports_the_vendor_text(sim: RunningSim, client: 
     status = await until_settled(client, await start(client))
     assert status.phase is ExportPhase.FAILED
     assert status.vendor_error == "Export failed: the recorder could not read video for the requested time"
-    assert status.error.startswith("exacqVision could not make the export: Export failed")
+    assert status.error == (
+        "exacqVision could not make the export. Check that the camera recorded video in the span, then try "
+        'again. The server said: "Export failed: the recorder could not read video for the requested time" '
+        "(code success: false)."
+    )
 
 
 # --- sessions: transparent re-login, lost exports --------------------------------------------------
@@ -402,9 +419,9 @@ async def test_a_json_refusal_in_place_of_the_file_renews_the_session(
     state.faults.update(expire_sessions=True)
     with pytest.raises(ExportLost):
         await fetch(exacq, handle, status)
-    downloads = [r for r in sent(state, EXPORT) if r.params.get("action") == "download"]
-    assert len(downloads) == 2
-    assert downloads[0].params["s"] != downloads[1].params["s"]
+    sent_downloads = downloads(state)
+    assert len(sent_downloads) == 2
+    assert sent_downloads[0].params["s"] != sent_downloads[1].params["s"]
 
 
 @pytest.mark.asyncio
@@ -423,7 +440,7 @@ async def test_a_new_client_cannot_resume_an_export_of_another_session(
 async def test_a_5xx_is_server_busy(sim: RunningSim, client: Client) -> None:
     await client.connect()
     sim.state.faults.update(fail_next=1, fail_status=503, fail_path="config.web")
-    with pytest.raises(ServerBusy, match=r"HTTP 503.*try again later") as caught:
+    with pytest.raises(ServerBusy, match=r"try again later.*HTTP 503") as caught:
         await client.list_cameras()
     assert caught.value.transient
     assert len(await client.list_cameras()) == 4
@@ -531,13 +548,15 @@ def test_formats_as_objects_or_names() -> None:
     assert reply.formats == ("mp4", "avi", "exe", "3")
 
 
-def test_every_endpoint_is_a_v1_path_and_sends_s_when_it_uses_the_session() -> None:
+def test_every_endpoint_is_a_v1_path_and_only_the_policy_adds_s() -> None:
     for cls in ENDPOINTS:
         request = cls(**{f.name: "x" for f in dataclasses.fields(cls)})  # type: ignore[arg-type]
         assert request.path.startswith("/v1/"), cls
         assert request.path.endswith(".web"), cls
         assert request.method in ("GET", "POST")
-        assert (("s", "SESSION") in request.params("SESSION")) == request.uses_session, cls
+        # Session-bound requests get `s=` from the ExacqSession policy; Logout names its own id.
+        assert ("s" in dict(request.params())) == (cls is Logout), cls
+        assert request.authenticated == (cls not in (Login, Logout, GetFormats)), cls
         assert (request.form() is not None) == (
             request.method == "POST" and request.path.endswith("login.web")
         )
@@ -546,3 +565,144 @@ def test_every_endpoint_is_a_v1_path_and_sends_s_when_it_uses_the_session() -> N
 
 def test_client_errors_are_vms_desk_errors() -> None:
     assert issubclass(ExportLost, VmsDeskError)
+
+
+# --- issue 9: points 7-10 ---------------------------------------------------------------------------
+@pytest.mark.asyncio
+async def test_success_false_on_a_status_is_an_export_failure_not_a_dead_session(
+    sim: RunningSim, client: Client
+) -> None:
+    """Point 7: the old client re-logged in, repeated the poll, and then called the export lost."""
+    other = await start(client)
+    sim.state.faults.update(export_fails=1)
+    failing = await start(client)
+    status = await until_settled(client, failing)
+    assert status.phase is ExportPhase.FAILED
+    assert status.vendor_code == "success: false"
+    assert status.error.endswith(
+        'The server said: "Export failed: the recorder could not read video for the requested time" '
+        "(code success: false)."
+    )
+    assert len(sent(sim.state, "login.web", "POST")) == 1  # no re-login
+    creates = [r for r in sent(sim.state, EXPORT) if "camera" in r.params]
+    assert len(creates) == 2  # nothing restarted
+    assert (await until_settled(client, other)).phase is ExportPhase.DONE  # the other export lives on
+
+
+REDOC_SEARCH = {  # the Redoc's "Create a Search" response sample, word for word (its objects filled in)
+    "search_id": "0x257a8942",
+    "frames": 7866,
+    "start_time": "2018-06-20T13:56:21Z",
+    "end_time": "2018-06-20T14:01:21Z",
+    "frameCounts": {"1001": 7866},
+    "audioInfo": [],
+}
+
+
+def _search(body: dict[str, Any]) -> Any:
+    from vms_desk.vendors.exacq.requests import CreateSearch
+    from vms_desk.vendors.exacq.wire import Reply
+
+    span = TimeSpan(
+        start=datetime(2018, 6, 20, 13, 0, tzinfo=UTC), end=datetime(2018, 6, 20, 15, 0, tzinfo=UTC)
+    )
+    reply = Reply(200, body, "", "exacqVision at x", "GET /v1/search.web")
+    return CreateSearch("1001", "a", "b").read(reply).recordings(span)
+
+
+@pytest.mark.parametrize(
+    ("body", "known", "count"),
+    [
+        (REDOC_SEARCH, False, 0),  # point 8: frames but no clip list is "unknown", not "nothing recorded"
+        ({**REDOC_SEARCH, "frames": 0, "frameCounts": {"1001": 0}}, True, 0),
+        ({**REDOC_SEARCH, "frames": None, "frameCounts": {"1001": 0}}, True, 0),
+        ({"success": True, "videoInfo": [{"clips": []}]}, True, 0),  # public client code: nothing found
+        (
+            {
+                **REDOC_SEARCH,
+                "videoInfo": [
+                    {"clips": [{"startTime": "2018-06-20T13:56:21Z", "endTime": "2018-06-20T14:01:21Z"}]}
+                ],
+            },
+            True,
+            1,
+        ),
+        ({"search_id": "0x1"}, False, 0),
+    ],
+)
+def test_the_documented_search_shape_is_read(body: dict[str, Any], known: bool, count: int) -> None:
+    recordings = _search(body)
+    assert (recordings.known, len(recordings.spans)) == (known, count)
+
+
+@pytest.mark.asyncio
+async def test_a_redoc_shaped_search_says_unknown(sim: RunningSim, client: Client) -> None:
+    sim.state.faults.update(exacq_search="redoc")
+    end = datetime.now(UTC).replace(microsecond=0)
+    recordings = await client.recordings("1003", TimeSpan(start=end - timedelta(hours=2), end=end))
+    assert not recordings.known
+    gap_start, gap_end = sim.state.archive.gaps(2)[0]
+    gap = TimeSpan(start=gap_start + timedelta(seconds=3), end=gap_end - timedelta(seconds=3))
+    assert await client.recordings("1002", gap) == Recordings(known=True)  # frames 0: nothing recorded
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("setting", "winter", "summer"),
+    [
+        ({}, "2026-01-15T12:00:00Z", "2026-07-15T12:00:00Z"),
+        ({"time_zone": "utc"}, "2026-01-15T12:00:00Z", "2026-07-15T12:00:00Z"),
+        # Point 9: the server's fixed `timezone: -4` is wrong for January in New York ...
+        ({"time_zone": "server"}, "2026-01-15T08:00:00-04:00", "2026-07-15T08:00:00-04:00"),
+        # ... a zone name gives each instant its own offset.
+        ({"time_zone": "America/New_York"}, "2026-01-15T07:00:00-05:00", "2026-07-15T08:00:00-04:00"),
+    ],
+)
+async def test_the_time_zone_of_sent_times_is_a_setting(
+    sim: RunningSim, http: httpx.AsyncClient, setting: dict[str, str], winter: str, summer: str
+) -> None:
+    exacq = make_client(sim.url, http, **setting)
+    for day in (datetime(2026, 1, 15, 12, tzinfo=UTC), datetime(2026, 7, 15, 12, tzinfo=UTC)):
+        await exacq.recordings("1001", TimeSpan(start=day, end=day + timedelta(minutes=1)))
+    starts = [r.params["start"] for r in sent(sim.state, "search.web")]
+    assert starts == [winter, summer]
+    await exacq.aclose()
+
+
+def test_an_unknown_time_zone_setting_is_refused(http: httpx.AsyncClient) -> None:
+    from vms_desk.core.errors import InputError
+
+    with pytest.raises(InputError, match="time_zone"):
+        make_client("http://127.0.0.1:9", http, time_zone="Mars/Olympus")
+
+
+@pytest.mark.asyncio
+async def test_the_download_takes_the_servers_file_name(
+    sim: RunningSim, client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Point 10: the old client always named the file itself."""
+    from vms_desk.sim.exacq import replies
+
+    monkeypatch.setitem(replies.EXTENSIONS, "mp4", "MP4")  # the server's suffix differs from ours
+    status = await until_settled(client, await start(client, name="Gate 1"))
+    assert status.files[0].name == "Gate 1.MP4"
+
+
+@pytest.mark.parametrize(
+    ("header", "name"),
+    [
+        ('attachment; filename="Export.mp4"', "Export.mp4"),
+        ("attachment; filename=Export.mp4", "Export.mp4"),
+        ('attachment; filename="../../etc/passwd"', "passwd"),
+        ('attachment; filename="C:\\\\Windows\\\\evil.exe"', "evil.exe"),
+        ("attachment; filename*=UTF-8''Kamera%20%C3%84.mp4; filename=\"x.mp4\"", "Kamera Ä.mp4"),
+        ('attachment; filename="a<b>:c?.mp4"', "a_b__c_.mp4"),
+        ('attachment; filename=".hidden. "', "hidden"),
+        ("attachment", ""),
+        ("", ""),
+    ],
+)
+def test_content_disposition_names_are_made_safe(header: str, name: str) -> None:
+    from vms_desk.vendors.exacq.naming import disposition_name
+
+    assert disposition_name(header) == name

@@ -35,7 +35,13 @@ from vms_desk.sim.vdg_sense import disk_root
 from vms_desk.sim.vdg_sense.commands import FAILURE_TEXT
 from vms_desk.sim.vdg_sense.model import SERVER_IDS
 from vms_desk.vendors.vdg_sense import Client
-from vms_desk.vendors.vdg_sense.wire import DevicePart, check_result, vendor_error
+from vms_desk.vendors.vdg_sense.wire import (
+    DevicePart,
+    check_result,
+    parse_exports,
+    progress_fraction,
+    vendor_error,
+)
 
 BASIC = "Basic " + base64.b64encode(b"demo:demo").decode()
 CAM1 = f"{SERVER_IDS[0]}/D3A1B2C4-0000-4000-8000-000000000001"
@@ -101,20 +107,101 @@ def test_client_implements_the_protocol(vdg: RunningSim, http: httpx.AsyncClient
 
 # --- login and cameras ------------------------------------------------------------------------------
 @pytest.mark.asyncio
-async def test_connect_reads_info_without_auth_then_lists_devices_with_basic(
+async def test_connect_logs_in_with_the_documented_digest_message_first(
     vdg: RunningSim, http: httpx.AsyncClient
 ) -> None:
+    """Issue 9 point 1: the old client sent only HTTP Basic; the article documents AuthenticateUserDigest."""
     client = _client(vdg, http)
     info = await client.connect()
-    assert info.version == "2.7.3"
-    first, second = vdg.state.requests[:2]
+    assert info.version == "2.7.3 (signed in with AuthenticateUserDigest)"
+    assert client.login_scheme == "AuthenticateUserDigest"
+    first, second, third = vdg.state.requests[:3]
     assert (first.method, first.path) == ("GET", "/info")
     assert "authorization" not in first.headers
+    assert (second.method, second.path) == ("POST", "/webservice")
+    message = etree.fromstring(second.body)
+    assert [c.tag for c in message] == ["username", "nonce", "timestamp", "digest"]
+    assert message.tag == "AuthenticateUserDigest"
+    assert message.findtext("username") == "demo"
+    assert message.findtext("nonce") == "AR5chsWVZagPfMpB"  # the article's example client type
+    stamp = message.findtext("timestamp") or ""
+    assert abs(
+        datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC) - datetime.now(UTC)
+    ) < timedelta(minutes=1)
+    assert len(message.findtext("digest") or "") == 40
+    assert (third.path, third.params) == ("/command", {"command": "getDeviceList"})
+    assert "authorization" not in third.headers  # the session cookie carries the login
+    assert third.headers["cookie"].startswith("SenseSession=")
+
+
+@pytest.mark.asyncio
+async def test_basic_login_when_asked_sends_basic_on_every_command(
+    vdg: RunningSim, http: httpx.AsyncClient
+) -> None:
+    client = _client(vdg, http, login="basic")
+    info = await client.connect()
+    assert info.version == "2.7.3 (signed in with HTTP Basic)"
+    assert vdg.state.find("/webservice") == []
+    _first, second = vdg.state.requests[:2]
     assert (second.path, second.params) == ("/command", {"command": "getDeviceList"})
     assert second.headers["authorization"] == BASIC
     assert second.headers["cookie"] == ""  # nothing from the shared jar on the first command
     await client.list_cameras()
     assert vdg.state.requests[-1].headers["cookie"].startswith("SenseSession=")
+
+
+@pytest.mark.asyncio
+async def test_a_server_without_the_digest_login_falls_back_to_basic(
+    vdg: RunningSim, http: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    vdg.state.faults.update(vdg_login="basic-only")
+    client = _client(vdg, http)
+    with caplog.at_level("INFO"):
+        info = await client.connect()
+    assert info.version.endswith("(signed in with HTTP Basic)")
+    assert "falling back to HTTP Basic" in caplog.text
+    assert vdg.state.find("/command")[0].headers["authorization"] == BASIC
+
+
+@pytest.mark.asyncio
+async def test_a_refused_digest_falls_back_to_basic_and_says_so(
+    vdg: RunningSim, http: httpx.AsyncClient
+) -> None:
+    client = _client(vdg, http, digest_recipe="password,nonce,timestamp")  # not the server's recipe
+    assert (await client.connect()).version.endswith("(signed in with HTTP Basic)")
+    assert len(vdg.state.find("/webservice")) == 1
+
+
+@pytest.mark.asyncio
+async def test_a_digest_only_server_refuses_basic_but_takes_the_digest_login(
+    vdg: RunningSim, http: httpx.AsyncClient
+) -> None:
+    vdg.state.faults.update(vdg_login="digest-only")
+    with pytest.raises(AuthFailed, match="HTTP Basic") as caught:
+        await _client(vdg, http, login="basic").connect()
+    assert 'The server said: "Not authenticated" (code HTTP 401).' in str(caught.value)
+    client = _client(vdg, http)
+    assert client.login_scheme is None
+    await client.connect()
+    assert client.login_scheme == "AuthenticateUserDigest"
+    with pytest.raises(AuthFailed, match="refused the AuthenticateUserDigest login") as refused:
+        await _client(vdg, http, password="nope", login="digest").connect()
+    assert "invalid username or digest" in str(refused.value)
+
+
+@pytest.mark.asyncio
+async def test_an_ended_digest_session_logs_in_again_once(vdg: RunningSim, client: Client) -> None:
+    await client.list_cameras()
+    vdg.state.faults.update(expire_sessions=True)
+    assert len(await client.list_cameras()) == 4
+    assert len(vdg.state.find("/webservice")) == 2
+
+
+def test_login_settings_are_checked(vdg: RunningSim, http: httpx.AsyncClient) -> None:
+    with pytest.raises(InputError, match="auto, digest or basic"):
+        _client(vdg, http, login="kerberos")
+    with pytest.raises(InputError, match="digest_recipe"):
+        _client(vdg, http, digest_recipe="nonce,timestamp")
 
 
 @pytest.mark.asyncio
@@ -159,7 +246,8 @@ async def test_export_body_is_escaped_xml_and_files_come_from_the_share(
     sent = vdg.state.find("/command", "POST")[-1]
     assert sent.params == {"command": "exportVideo"}
     assert sent.headers["content-type"] == "text/xml; charset=utf-8"
-    assert sent.headers["authorization"] == BASIC
+    assert "authorization" not in sent.headers
+    assert sent.headers["cookie"].startswith("SenseSession=")
     assert b"R&amp;D &lt;case&gt;" in sent.body
     root = etree.fromstring(sent.body)
     assert root.findtext("path") == path
@@ -236,7 +324,11 @@ async def test_failed_device_reports_the_vendor_text(vdg: RunningSim, client: Cl
     status = await _until_done(client, await client.start_export(_request("/exports/failing")))
     assert status.phase is ExportPhase.FAILED
     assert status.vendor_error == FAILURE_TEXT
-    assert status.error.startswith("VDG Sense could not export into /exports/failing: Export failed")
+    assert status.error == (
+        "VDG Sense could not export into /exports/failing. Try again, or pick another span. "
+        f'The server said: "{FAILURE_TEXT}" (status Failed).'
+    )
+    assert status.vendor_code == "Failed"
 
 
 # --- lost ids ---------------------------------------------------------------------------------------
@@ -347,17 +439,83 @@ def test_bad_replies_are_protocol_errors(data: bytes) -> None:
 @pytest.mark.parametrize(
     ("status", "progress", "phase"),
     [
-        ("Completed", 100, ExportPhase.DONE),
-        ("done", 100, ExportPhase.DONE),
-        ("", 100, ExportPhase.DONE),
-        ("Exporting", 40, ExportPhase.RUNNING),
+        ("Completed", 1.0, ExportPhase.DONE),
+        ("done", 1.0, ExportPhase.DONE),
+        ("", 1.0, ExportPhase.DONE),
+        ("Completed successfully", 1.0, ExportPhase.DONE),  # issue 9 point 11: never ended before
+        ("Export completed successfully", 0.5, ExportPhase.DONE),
+        ("Exporting", 0.4, ExportPhase.RUNNING),
         ("queued", 0, ExportPhase.RUNNING),
-        ("Failed", 40, ExportPhase.FAILED),
+        ("Failed", 0.4, ExportPhase.FAILED),
         ("ERROR: disk", 0, ExportPhase.FAILED),
+        ("Completed with errors", 1.0, ExportPhase.FAILED),
+        ("Unsuccessful", 1.0, ExportPhase.FAILED),
     ],
 )
-def test_device_status_words_are_read_leniently(status: str, progress: int, phase: ExportPhase) -> None:
+def test_device_status_words_are_read_leniently(status: str, progress: float, phase: ExportPhase) -> None:
     assert DevicePart(serverid="s", deviceid="d", progress=progress, status=status).phase is phase
+
+
+@pytest.mark.parametrize(
+    ("text", "fraction"),
+    [
+        ("100", 1.0),
+        ("45", 0.45),
+        ("45%", 0.45),
+        ("0", 0.0),
+        ("0.25", 0.25),
+        ("1.0", 1.0),
+        ("1", 0.01),
+        ("x", 0.0),
+    ],
+)
+def test_progress_is_percent_unless_written_as_a_fraction(text: str, fraction: float) -> None:
+    assert progress_fraction(text) == pytest.approx(fraction)
+
+
+def _status_reply(export_status: str, *devices: tuple[str, str]) -> bytes:
+    parts = "".join(
+        f"<device><serverid>S</serverid><deviceid>D{n}</deviceid><progress>{progress}</progress>"
+        f"<status>{status}</status></device>"
+        for n, (progress, status) in enumerate(devices)
+    )
+    return (
+        f'<result errorcode="0"><exports count="1"><export><exportid>1</exportid><path>D:\\x</path>'
+        f"<status>{export_status}</status><devices>{parts}</devices></export></exports></result>"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("reply", "phase"),
+    [
+        # Issue 9 point 11: each of these never ended (or never failed) under the old reading.
+        (_status_reply("Completed successfully", ("100", "Completed successfully")), ExportPhase.DONE),
+        (_status_reply("", ("1.0", ""), ("1.0", "")), ExportPhase.DONE),  # progress as a 0-1 fraction
+        (_status_reply("Completed"), ExportPhase.DONE),  # only the export-level status says it
+        (_status_reply("Completed", ("100", "")), ExportPhase.DONE),
+        (_status_reply("Failed", ("40", "Exporting")), ExportPhase.FAILED),  # export-level failure
+        (_status_reply("Exporting", ("0.5", "Exporting")), ExportPhase.RUNNING),
+        (_status_reply("Waiting for storage", ("40", "Waiting")), ExportPhase.RUNNING),
+    ],
+)
+def test_the_export_level_status_and_both_progress_scales_are_read(reply: bytes, phase: ExportPhase) -> None:
+    (entry,) = parse_exports(check_result(reply, command="getExportVideoStatus"))
+    assert entry.summary()[0] is phase
+
+
+def test_an_unknown_status_word_is_kept_verbatim() -> None:
+    (entry,) = parse_exports(
+        check_result(_status_reply("Waiting for storage", ("40", "Waiting")), command="x")
+    )
+    assert entry.words == "Waiting for storage; Waiting"
+    assert entry.summary() == (ExportPhase.RUNNING, pytest.approx(0.4), "")
+
+
+def test_a_failure_message_ends_with_the_servers_words_and_code() -> None:
+    """Build item 4: the old message for a known code dropped the server's description."""
+    error = vendor_error(-48, "No videodata for timestamp", command="exportVideo")
+    assert str(error).endswith('The server said: "No videodata for timestamp" (code -48).')
+    assert str(error).startswith("VDG Sense has no recording of this camera")
 
 
 @pytest.mark.asyncio

@@ -13,16 +13,23 @@ from starlette.routing import Route
 
 from vms_desk.sim.axis import device, model
 from vms_desk.sim.axis.auth import AuthGate, schemes_from_env
-from vms_desk.sim.axis.export import ExportApi
+from vms_desk.sim.axis.export import MATROSKA, ExportApi
 from vms_desk.sim.base import SimState, build_app
 
 __all__ = ["build"]
 
 
-def build(state: SimState, *, auth_schemes: Sequence[str] | None = None) -> Any:
-    """The ASGI app; `auth_schemes` is any of ("digest", "basic"), default from VMS_DESK_SIM_AXIS_AUTH."""
+def build(
+    state: SimState, *, auth_schemes: Sequence[str] | None = None, export_formats: Sequence[str] = (MATROSKA,)
+) -> Any:
+    """The ASGI app.
+
+    `auth_schemes` is any of ("digest-sha256", "digest", "basic"), default from VMS_DESK_SIM_AXIS_AUTH;
+    `export_formats` is what capabilities.cgi lists (and exportrecording.cgi accepts): "matroska", or
+    also "mp4" to show a device whose list is not Matroska alone.
+    """
     gate = AuthGate(state, model.REALM, auth_schemes or schemes_from_env())
-    exports = ExportApi(state)
+    exports = ExportApi(state, tuple(export_formats))
     get, both = ["GET"], ["GET", "POST"]
     table = [
         ("/axis-cgi/basicdeviceinfo.cgi", device.basic_device_info(state), ["POST"]),

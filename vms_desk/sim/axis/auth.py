@@ -1,8 +1,10 @@
-"""HTTP authentication as an Axis device does it: Digest (RFC 7616, MD5, qop=auth) and optionally Basic.
+"""HTTP authentication as an Axis device does it: Digest (RFC 7616, SHA-256 or MD5, qop=auth) and Basic.
 
 Which schemes the simulator offers is chosen when it is built: `build(state, auth_schemes=("basic",))`,
-or for `vms-desk sim axis` the environment variable VMS_DESK_SIM_AXIS_AUTH, a comma list of `digest` and
-`basic` (default `digest`). Every scheme offered gets its own WWW-Authenticate header, Digest first.
+or for `vms-desk sim axis` the environment variable VMS_DESK_SIM_AXIS_AUTH, a comma list of
+`digest-sha256`, `digest` (MD5) and `basic` (default `digest`); the fault switch `axis_auth` (same form,
+via POST /_sim/faults) overrides it while set, e.g. "digest-sha256,digest,basic" for the multi-challenge
+of AXIS OS. Every scheme offered gets its own WWW-Authenticate header, in the order named.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from starlette.responses import Response
 from vms_desk.sim.base import SimState
 
 ENV_SCHEMES = "VMS_DESK_SIM_AXIS_AUTH"
-SCHEMES = ("digest", "basic")
+SCHEMES = ("digest-sha256", "digest", "basic")
+ALGORITHMS = {"digest-sha256": "SHA-256", "digest": "MD5"}
 NONCE_LIFETIME = 600.0  # seconds; an older nonce is answered with stale=true
 MAX_NONCES = 512  # oldest nonces are forgotten first (their clients then get stale=true)
 
@@ -34,16 +37,21 @@ Handler = Callable[[Request], Awaitable[Response]]
 
 def schemes_from_env() -> tuple[str, ...]:
     """The schemes named in VMS_DESK_SIM_AXIS_AUTH, or ("digest",)."""
-    raw = os.environ.get(ENV_SCHEMES, "digest")
+    return parse_schemes(os.environ.get(ENV_SCHEMES, "digest"), ENV_SCHEMES)
+
+
+def parse_schemes(raw: str, where: str) -> tuple[str, ...]:
+    """A comma list of SCHEMES, checked."""
     names = tuple(n.strip().lower() for n in raw.split(",") if n.strip())
     unknown = [n for n in names if n not in SCHEMES]
     if unknown or not names:
-        raise ValueError(f"{ENV_SCHEMES} must name digest and/or basic, not {raw!r}")
+        raise ValueError(f"{where} must name some of {', '.join(SCHEMES)}, not {raw!r}")
     return names
 
 
-def _md5(text: str) -> str:
-    return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+def _hash(algorithm: str, text: str) -> str:
+    function = hashlib.sha256 if algorithm == "SHA-256" else hashlib.md5
+    return function(text.encode(), usedforsecurity=False).hexdigest()
 
 
 class AuthGate:
@@ -52,7 +60,7 @@ class AuthGate:
     def __init__(self, state: SimState, realm: str, schemes: Sequence[str]) -> None:
         self.state = state
         self.realm = realm
-        self.schemes = tuple(schemes)
+        self.built_schemes = tuple(schemes)
         self._nonces: OrderedDict[str, tuple[float, set[int]]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -68,12 +76,18 @@ class AuthGate:
 
         return gated
 
+    @property
+    def schemes(self) -> tuple[str, ...]:
+        """What is offered now: the axis_auth fault switch while set, else what the gate was built with."""
+        switched = self.state.faults.axis_auth
+        return parse_schemes(switched, "axis_auth") if switched else self.built_schemes
+
     def check(self, request: Request) -> Response | None:
         """None when the request carries valid credentials, else the 401 to send."""
         header = request.headers.get("authorization", "")
         scheme, _, value = header.partition(" ")
         scheme = scheme.lower()
-        if scheme == "digest" and "digest" in self.schemes:
+        if scheme == "digest" and any(s in ALGORITHMS for s in self.schemes):
             verdict = self._digest(request, value)
             return None if verdict == "ok" else self.challenge(stale=verdict == "stale")
         if scheme == "basic" and "basic" in self.schemes and self._basic(value):
@@ -84,9 +98,10 @@ class AuthGate:
         """401 with one WWW-Authenticate header per offered scheme."""
         response = Response("401 Unauthorized", status_code=401, media_type="text/plain")
         for scheme in self.schemes:
-            if scheme == "digest":
+            if scheme in ALGORITHMS:
                 nonce = self._new_nonce()
-                value = f'Digest realm="{self.realm}", nonce="{nonce}", algorithm=MD5, qop="auth"'
+                algorithm = ALGORITHMS[scheme]
+                value = f'Digest realm="{self.realm}", nonce="{nonce}", algorithm={algorithm}, qop="auth"'
                 response.headers.append("WWW-Authenticate", value + (", stale=true" if stale else ""))
             else:
                 response.headers.append("WWW-Authenticate", f'Basic realm="{self.realm}"')
@@ -140,14 +155,15 @@ class AuthGate:
             return None
         query = request.scope.get("query_string", b"").decode("latin-1")
         uri = request.scope.get("raw_path", request.url.path.encode()).decode("latin-1")
+        algorithm = fields.get("algorithm", "MD5").upper()
         if (
-            fields.get("algorithm", "MD5").upper() != "MD5"
+            algorithm not in {ALGORITHMS[s] for s in self.schemes if s in ALGORITHMS}
             or fields["realm"] != self.realm
             or fields["uri"] != (f"{uri}?{query}" if query else uri)
             or fields["username"] != self.state.user
         ):
             return None
-        ha1 = _md5(f"{self.state.user}:{self.realm}:{self.state.password}")
-        ha2 = _md5(f"{request.method}:{fields['uri']}")
-        expected = _md5(f"{ha1}:{fields['nonce']}:{fields['nc']}:{fields['cnonce']}:auth:{ha2}")
+        ha1 = _hash(algorithm, f"{self.state.user}:{self.realm}:{self.state.password}")
+        ha2 = _hash(algorithm, f"{request.method}:{fields['uri']}")
+        expected = _hash(algorithm, f"{ha1}:{fields['nonce']}:{fields['nc']}:{fields['cnonce']}:auth:{ha2}")
         return fields if hmac.compare_digest(expected, fields["response"]) else None

@@ -90,9 +90,12 @@ class Part:
     start: datetime
     stop: datetime
     encryption: str
+    fmt: str = MATROSKA
 
 
-def _part(state: SimState, params: dict[str, str], *, exporting: bool) -> Part:
+def _part(
+    state: SimState, params: dict[str, str], *, exporting: bool, formats: tuple[str, ...] = (MATROSKA,)
+) -> Part:
     _schema(params)
     ident, disk = params.get("recordingid", ""), params.get("diskid", "")
     if not ident or not disk:
@@ -100,7 +103,7 @@ def _part(state: SimState, params: dict[str, str], *, exporting: bool) -> Part:
     fmt = params.get("exportformat", "")
     if exporting and not fmt:
         raise ExportFault(20, "Invalid request. exportformat is required.")
-    if fmt and fmt != MATROSKA:
+    if fmt and fmt not in formats:
         raise ExportFault(170)
     encryption = params.get("encryptionformat", "")
     if encryption and encryption != ZIP_AES:
@@ -118,7 +121,7 @@ def _part(state: SimState, params: dict[str, str], *, exporting: bool) -> Part:
     if stop is not None and stop <= rec.start:
         raise ExportFault(160)
     first = rec.keyframe_at_or_before(max(start or rec.start, rec.start))
-    return Part(rec, first, min(stop or end, end), encryption)
+    return Part(rec, first, min(stop or end, end), encryption, fmt or MATROSKA)
 
 
 def _estimated_kb(part: Part) -> int:
@@ -133,7 +136,7 @@ def default_name(start: datetime, stop: datetime) -> str:
 def _clean_filename(name: str) -> str:
     """The last path part of a client-given name, with any extension the device adds removed."""
     base = PureWindowsPath(PurePosixPath(name).name).name.strip()
-    for suffix in (".mkv", ".zip"):
+    for suffix in (".mkv", ".mp4", ".zip"):
         if base.lower().endswith(suffix):
             base = base[: -len(suffix)]
     return base if base.strip(". ") else ""
@@ -148,7 +151,7 @@ def _produce(export: SimExport) -> list[Path]:
         camera_name=export.camera.name,
         start=export.start,
         end=export.end,
-        container="mkv",
+        container="mp4" if mkv_name.endswith(".mp4") else "mkv",
         width=model.WIDTH,
         height=model.HEIGHT,
         fps=model.FPS,
@@ -168,8 +171,9 @@ def _produce(export: SimExport) -> list[Path]:
 class ExportApi:
     """The four CGIs of the Export recording API over one ExportRegistry."""
 
-    def __init__(self, state: SimState) -> None:
+    def __init__(self, state: SimState, formats: tuple[str, ...] = (MATROSKA,)) -> None:
         self.state = state
+        self.formats = formats
         self.registry = ExportRegistry(state, _produce, ERRORS[10])
         self._by_request: dict[tuple[str, ...], str] = {}
         self._lock = asyncio.Lock()
@@ -189,23 +193,24 @@ class ExportApi:
             _schema(dict(request.query_params))
         except ExportFault as fault:
             return general_error(fault.code, str(fault))
-        return xml(
-            f'{HEAD}<CapabilitiesSuccess><ExportCapabilities ExportFormat="{MATROSKA}">'
-            f'<ExportEncryption EncryptionFormat="{ZIP_AES}"/></ExportCapabilities></CapabilitiesSuccess>'
-            "</ExportRecordingResponse>"
+        listed = "".join(
+            f'<ExportCapabilities ExportFormat="{fmt}"><ExportEncryption EncryptionFormat="{ZIP_AES}"/>'
+            "</ExportCapabilities>"
+            for fmt in self.formats
         )
+        return xml(f"{HEAD}<CapabilitiesSuccess>{listed}</CapabilitiesSuccess></ExportRecordingResponse>")
 
     async def properties(self, request: Request) -> Response:
         """record/export/properties.cgi: the key-frame start, stop and estimated size of a part."""
         params = dict(request.query_params)
         try:
-            part = _part(self.state, params, exporting=False)
+            part = _part(self.state, params, exporting=False, formats=self.formats)
         except ExportFault as fault:
             return general_error(fault.code, str(fault))
         encryption = f' EncryptionFormat="{part.encryption}"' if part.encryption else ""
         return xml(
             f'{HEAD}<PropertiesSuccess><ExportProperties RecordingId="{part.rec.recordingid}" '
-            f'ExportFormat="{MATROSKA}"{encryption} EstimatedFileSize="{_estimated_kb(part)}" '
+            f'ExportFormat="{part.fmt}"{encryption} EstimatedFileSize="{_estimated_kb(part)}" '
             f'Starttime="{to_axis(part.start)}" Stoptime="{to_axis(part.stop)}"/></PropertiesSuccess>'
             "</ExportRecordingResponse>"
         )
@@ -214,7 +219,7 @@ class ExportApi:
         """record/export/exportrecording.cgi: the file itself (MKV, or an AES-256 ZIP with a password)."""
         params = dict(request.query_params)
         try:
-            part = _part(self.state, params, exporting=True)
+            part = _part(self.state, params, exporting=True, formats=self.formats)
             password = params.get("password", "")
             if password and not part.encryption:
                 raise ExportFault(20, "Invalid request. encryptionformat is required with a password.")
@@ -227,13 +232,14 @@ class ExportApi:
         given = _clean_filename(params.get("filename", ""))
         stem = given or default_name(part.start, part.stop)
         zip_stem = given or "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(6))
-        names = {"mkv_name": f"{stem}.mkv", "zip_name": f"{zip_stem}.zip", "password": password}
-        key = (part.rec.recordingid, to_axis(part.start), to_axis(part.stop), password, given)
+        ext = "mp4" if part.fmt == "mp4" else "mkv"
+        names = {"mkv_name": f"{stem}.{ext}", "zip_name": f"{zip_stem}.zip", "password": password}
+        key = (part.rec.recordingid, to_axis(part.start), to_axis(part.stop), password, given, part.fmt)
         export = await self._render(request, part, names, key)
         if export is None or export.state != DONE or not export.files:
             return general_error(10)
         path = export.files[0]
-        media_type = "application/zip" if password else "video/x-matroska"
+        media_type = "application/zip" if password else "video/mp4" if ext == "mp4" else "video/x-matroska"
         return file_response(request, path, media_type=media_type, filename=path.name, state=self.state)
 
     async def _render(

@@ -3,6 +3,11 @@
 `build(state)` serves the documented API with the default prefix (empty) and Basic accepted everywhere;
 `build(state, prefix="/asip-api", basic_legacy_401=True)` reproduces a server that needs Bearer on the
 legacy paths. The switches can also be flipped at run time with POST /_sim/axxon-one {"name": value}.
+
+The documented alternatives of issue 9 (docs/vendors/axxon-one.md), all off by default:
+`error_null` (status "error": null), `granted_access`/`restricted_access` (camera-right variants, e.g.
+CAMERA_ACCESS_MONITORING_ARCHIVE_MANAGE), `status_stalls`/`stall_state` (a status that never
+advances), `basic_export_403` (403 to Basic where Bearer works) and `version_404`.
 """
 
 from __future__ import annotations

@@ -60,7 +60,7 @@ class Tokens:
                 return BEARER, value.strip()
         return None
 
-    def check(self, request: Request, *, basic_ok: bool = True) -> Response | None:
+    def check(self, request: Request, *, basic_ok: bool = True, basic_403: bool = False) -> Response | None:
         """None when the request may proceed, else the 401 to send.
 
         The session-expiry fault is applied here, at the start of every request, so a token that was
@@ -69,6 +69,9 @@ class Tokens:
         if self.state.faults.take_expiry():
             self.tokens.clear()
         found = self.scheme(request)
+        if found is not None and found[0] == BASIC and basic_403:
+            # What public notes report of some servers: valid Basic credentials, 403, Bearer accepted.
+            return text_reply("Forbidden", 403)
         if found is None or (found[0] == BASIC and not basic_ok):
             response = text_reply("Unauthorized", 401)
             response.headers["WWW-Authenticate"] = 'Basic realm="AxxonOne"'

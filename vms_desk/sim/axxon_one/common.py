@@ -30,6 +30,15 @@ class AxxonSimConfig:
     prefix: str = ""
     basic_legacy_401: bool = False
     basic_camera_list_401: bool = False
+    # Issue 9 alternatives (docs/vendors/axxon-one.md); all off by default:
+    basic_export_403: bool = False  # 403 to Basic on /export/... paths that serve a Bearer token (point 6)
+    error_null: bool = False  # the status says "error": null when there is no error (point 5)
+    version_404: bool = False  # /product/version is not served (point 14)
+    status_stalls: bool = False  # every status holds `stall_state` with a progress that never changes
+    stall_state: int = 1
+    # camera_access of cameras that may export and of those that may not (point 4 variants).
+    granted_access: str = "CAMERA_ACCESS_FULL"
+    restricted_access: str = "CAMERA_ACCESS_MONITORING"
     token_seconds: float = 4 * 3600  # the documented example token lives 4 h (exp - iat = 14400)
     keyframe_ms: int = 2000  # the simulated clips have a key frame every 2 s
 

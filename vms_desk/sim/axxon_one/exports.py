@@ -49,7 +49,7 @@ class Exports:
 
     async def start(self, request: Request) -> Response:
         """POST /export/archive/{VIDEOSOURCEID}/{BEGINTIME}/{ENDTIME}?waittimeout=..."""
-        refused = self.tokens.check(request)
+        refused = self.tokens.check(request, basic_403=self.config.basic_export_403)
         if refused is not None:
             return refused
         parsed = await self._parse_start(request)
@@ -100,7 +100,7 @@ class Exports:
         return camera, begin, end, options, wait_ms
 
     def _touch(self, request: Request) -> tuple[SimExport | None, Response | None]:
-        refused = self.tokens.check(request)
+        refused = self.tokens.check(request, basic_403=self.config.basic_export_403)
         if refused is not None:
             return None, refused
         export = self.registry.get(request.path_params["id"])
@@ -129,11 +129,13 @@ class Exports:
         else:
             return text_reply("Export not found", 404)
         progress = export.progress if export.state == RUNNING else 1.0
+        if self.config.status_stalls:  # a server whose export never advances: same state, same progress
+            state, error, progress, files, friendly = self.config.stall_state, "", 0.25, [], []
         body = {
             "id": export.id,
             "state": state,
             "progress": progress,
-            "error": error,
+            "error": None if self.config.error_null and not error else error,
             "files": files,
             "filesFriendly": friendly,
         }
@@ -156,7 +158,7 @@ class Exports:
 
     async def delete(self, request: Request) -> Response:
         """DELETE /export/{id}: stop it if running and remove its files (204)."""
-        refused = self.tokens.check(request)
+        refused = self.tokens.check(request, basic_403=self.config.basic_export_403)
         if refused is not None:
             return refused
         if not self.registry.delete(request.path_params["id"]):

@@ -36,7 +36,7 @@ def _int_param(request: Request, name: str, default: int) -> int | None:
     return value if value >= 0 else None
 
 
-def camera_entry(camera: SimCamera) -> dict[str, object]:
+def camera_entry(camera: SimCamera, config: AxxonSimConfig | None = None) -> dict[str, object]:
     """One camera as GET /camera/list shows it (abridged from the vendor's example)."""
     point = f"hosts/{source_id(camera)}"
     storage = f"hosts/{SERVER}/MultimediaStorage.STORAGE_A/MultimediaStorage"
@@ -63,8 +63,10 @@ def camera_entry(camera: SimCamera) -> dict[str, object]:
         "audioStreams": [],
         "detectors": [],
         "ptzs": [],
-        # A choice: a camera the user may watch but not export reports a restricted access level.
-        "camera_access": "CAMERA_ACCESS_FULL" if camera.exportable else "CAMERA_ACCESS_MONITORING",
+        # A camera the user may watch but not export reports a level without the archive.
+        "camera_access": (config or AxxonSimConfig()).granted_access
+        if camera.exportable
+        else (config or AxxonSimConfig()).restricted_access,
     }
 
 
@@ -79,6 +81,8 @@ class Listing:
     async def version(self, request: Request) -> Response:
         """GET /product/version (a legacy path)."""
         refused = self.tokens.check(request, basic_ok=not self.config.basic_legacy_401)
+        if refused is None and self.config.version_404:
+            return text_reply("Not Found", 404)
         return refused or json_reply({"version": VERSION})
 
     async def hosts(self, request: Request) -> Response:
@@ -102,7 +106,10 @@ class Listing:
             if (not wanted or source_id(c).startswith(wanted)) and query in c.name.lower()
         ]
         page = cameras[offset : offset + limit]
-        reply: dict[str, object] = {"cameras": [camera_entry(c) for c in page], "search_meta_data": []}
+        reply: dict[str, object] = {
+            "cameras": [camera_entry(c, self.config) for c in page],
+            "search_meta_data": [],
+        }
         if offset + limit < len(cameras):
             # UNCONFIRMED field name (VENDOR-NOTES 6.5); present only when there is a next page.
             reply["nextPageToken"] = str(offset + limit)

@@ -9,15 +9,20 @@ RIGHT_VIEW, RIGHT_CONTROL, RIGHT_ARCHIVE = 0x1, 0x2, 0x8
 INVALID = "password.invalid=true\n"  # documented: all the file holds for wrong or missing credentials
 
 
-def cameras(state: SimState) -> list[tuple[SimCamera, int]]:
-    """The archive's cameras with their PSIM rights; one camera always lacks archive access."""
+FULL_RIGHTS = RIGHT_VIEW | RIGHT_CONTROL | RIGHT_ARCHIVE  # 11, as in the vendor's example
+LIVE_RIGHTS = RIGHT_VIEW | RIGHT_CONTROL  # 3: no archive access
+
+
+def cameras(
+    state: SimState, granted: int = FULL_RIGHTS, restricted: int = LIVE_RIGHTS
+) -> list[tuple[SimCamera, int]]:
+    """The archive's cameras with their PSIM rights; one camera always has the `restricted` rights."""
     listed = list(state.archive.cameras)
     if all(c.exportable for c in listed):
         # A live-only camera, so every demo and test meets a camera without the 0x8 right.
         index = max((c.index for c in listed), default=0) + 1
         listed.append(SimCamera(index, CAMERA_NAMES[-1], exportable=False))
-    full = RIGHT_VIEW | RIGHT_CONTROL | RIGHT_ARCHIVE
-    return [(c, full if c.exportable else RIGHT_VIEW | RIGHT_CONTROL) for c in listed]
+    return [(c, granted if c.exportable else restricted) for c in listed]
 
 
 def _escape(text: str) -> str:
@@ -33,10 +38,10 @@ def _escape(text: str) -> str:
     return "".join(out)
 
 
-def config_properties(state: SimState) -> str:
+def config_properties(state: SimState, granted: int = FULL_RIGHTS, restricted: int = LIVE_RIGHTS) -> str:
     """The web2 configuration file for a logged-in user."""
     lines = ["password.enabled=true", "login.enabled=true", "password.invalid=false"]
-    listed = cameras(state)
+    listed = cameras(state, granted, restricted)
     for n, (camera, rights) in enumerate(listed):
         lines += [
             f"cam.{n}.id={camera.index}",

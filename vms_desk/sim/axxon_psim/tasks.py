@@ -8,7 +8,7 @@ from typing import Any
 from vms_desk.core.errors import ProtocolError
 from vms_desk.core.times import from_iso
 from vms_desk.sim.archive import SimCamera
-from vms_desk.sim.axxon_psim.config import RIGHT_ARCHIVE, cameras
+from vms_desk.sim.axxon_psim.config import FULL_RIGHTS, LIVE_RIGHTS, RIGHT_ARCHIVE, cameras
 from vms_desk.sim.axxon_psim.files import FORMATS
 from vms_desk.sim.base import SimState
 from vms_desk.sim.exports import DONE, FAILED, SimExport
@@ -26,14 +26,16 @@ class TaskRefused(Exception):
     """A create request the server refuses; the text goes to `ErrorMessage`."""
 
 
-def parse_task(body: Any, state: SimState) -> tuple[SimCamera, datetime, datetime, str]:
+def parse_task(
+    body: Any, state: SimState, granted: int = FULL_RIGHTS, restricted: int = LIVE_RIGHTS
+) -> tuple[SimCamera, datetime, datetime, str]:
     """(camera, start, end, format) of a create request, or TaskRefused with the server's text."""
     if not isinstance(body, dict):
         raise TaskRefused("The request body must be a JSON object")
     camera_id, fmt = str(body.get("CameraId") or ""), str(body.get("Format") or "mp4").lower()
     if not camera_id or not body.get("From"):
         raise TaskRefused("CameraId and From are required")
-    listed = {str(c.index): (c, rights) for c, rights in cameras(state)}
+    listed = {str(c.index): (c, rights) for c, rights in cameras(state, granted, restricted)}
     if camera_id not in listed:
         raise TaskRefused(f"Camera {camera_id} not found")
     camera, rights = listed[camera_id]
@@ -54,22 +56,39 @@ def parse_task(body: Any, state: SimState) -> tuple[SimCamera, datetime, datetim
     return camera, start, end, fmt
 
 
-def psim_local(value: datetime) -> str:
-    """A time as the status echoes it: server-local with milliseconds and offset (…T15:10:00.000+03:00)."""
-    return value.astimezone(SERVER_ZONE).isoformat(timespec="milliseconds")
+ECHO_RELABEL, ECHO_CONVERT, ECHO_UTC = "relabel", "convert", "utc"
 
 
-def status_body(export: SimExport) -> dict[str, Any]:
-    """The `/getarchivetaskstatus` reply for one task."""
+def psim_local(value: datetime, mode: str = ECHO_RELABEL) -> str:
+    """A time as the status echoes it, with milliseconds and an offset (…T15:10:00.000+03:00).
+
+    `relabel` (the default) is the document's example taken literally: the requested UTC clock reading
+    with the server's local offset attached (what .NET's `zzz` does to a UTC DateTime). `convert` is a
+    correct conversion to the server's zone; `utc` answers in UTC with +00:00.
+    """
+    if mode == ECHO_CONVERT:
+        return value.astimezone(SERVER_ZONE).isoformat(timespec="milliseconds")
+    utc = value.astimezone(UTC)
+    if mode == ECHO_UTC:
+        return utc.isoformat(timespec="milliseconds")
+    return utc.replace(tzinfo=SERVER_ZONE).isoformat(timespec="milliseconds")
+
+
+def status_body(export: SimExport, echo: str = ECHO_RELABEL, stalls: bool = False) -> dict[str, Any]:
+    """The `/getarchivetaskstatus` reply for one task (`stalls`: a task that never advances)."""
     state_name = {DONE: STATE_DONE, FAILED: STATE_FAILED}.get(export.state, STATE_RUNNING)
+    if stalls:
+        state_name = STATE_RUNNING
     return {
-        "Percents": int(export.progress * 100),
-        "Url": f"{ADVERTISED_BASE}/download?file={export.id}" if export.state == DONE else None,
+        "Percents": 25 if stalls else int(export.progress * 100),
+        "Url": f"{ADVERTISED_BASE}/download?file={export.id}"
+        if export.state == DONE and not stalls
+        else None,
         "CameraId": str(export.camera.index),
-        "From": psim_local(export.start),
-        "To": psim_local(export.end),
+        "From": psim_local(export.start, echo),
+        "To": psim_local(export.end, echo),
         "ArchiveTaskId": export.id,
         # The vendor's status example has the STRING "null" when all is well.
-        "ErrorMessage": export.error if export.state == FAILED else "null",
+        "ErrorMessage": export.error if export.state == FAILED and not stalls else "null",
         "State": state_name,
     }

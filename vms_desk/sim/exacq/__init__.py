@@ -2,7 +2,9 @@
 
 Serves `/v1/login.web`, `/v1/logout.web`, `/v1/config.web`, `/v1/search.web` and `/v1/export.web` as
 VENDOR-NOTES §4 describes them. The choices where the public record is silent are in `replies`;
-`build()` lets tests flip those that change what a client must tolerate.
+`build()` lets tests flip those that change what a client must tolerate, and the fault switch
+`exacq_search="redoc"` answers search.web exactly in the Redoc sample's shape (`search_id, frames,
+start_time, end_time, frameCounts, audioInfo`, no clip list); by default `videoInfo` clips are added.
 """
 
 from __future__ import annotations

@@ -92,11 +92,12 @@ def export_file_name(name: str, fmt: str) -> str:
 
 def export_status(export: SimExport) -> dict[str, Any]:
     """Choice: the Status Response carries `status` (running|completed|failed), `progress` (100 =
-    ready), `error` when failed and `size` when completed; only `progress` is confirmed."""
+    ready) and `size` when completed; only `progress` is confirmed. A failed export answers HTTP 200
+    with `success: false` and the error (issue 9 point 7: the shape a real server sends)."""
     reply: dict[str, Any] = {"success": True, "export_id": export.id}
     if export.state == DONE:
         return {**reply, "status": "completed", "progress": 100, "size": export.files[0].stat().st_size}
     progress = min(99, int(export.progress * 100))
     if export.state == FAILED:
-        return {**reply, "status": "failed", "progress": progress, "error": export.error}
+        return {**reply, "success": False, "status": "failed", "progress": progress, "error": export.error}
     return {**reply, "status": "running", "progress": progress}

@@ -37,6 +37,8 @@ from vms_desk.sim.exacq.replies import (
 from vms_desk.sim.exports import DONE, ExportRegistry, SimExport
 from vms_desk.sim.media import render_video
 
+FRAME_RATE = 25  # the frames a search reports per recorded second
+
 
 async def _form(request: Request) -> dict[str, str]:
     # Parsed by hand: starlette's form parser needs python-multipart, which the product does not ship.
@@ -142,16 +144,22 @@ class ExacqServer:
             return camera
         if isinstance(span := self._span(request), Response):
             return span
-        found = clips(self.state.archive.spans(camera.index, *span))
+        recorded = self.state.archive.spans(camera.index, *span)
+        found = clips(recorded)
         info = [{"camera": CAMERA_ID_BASE + camera.index, "clips": found}]
-        if not found:  # public client code: `search_id` is absent when nothing was found
+        redoc = self.state.faults.exacq_search == "redoc"
+        if not found and not redoc:  # public client code: `search_id` is absent when nothing was found
             return JSONResponse({"success": True, "videoInfo": info})
         search_id = f"0x{secrets.randbits(32):08x}"
         self.searches[search_id] = session
-        return JSONResponse(
-            {"success": True, "search_id": search_id, "start_time": clock(span[0]),
-             "end_time": clock(span[1]), "videoInfo": info}
-        )  # fmt: skip
+        frames = round(sum((hi - lo).total_seconds() for lo, hi in recorded) * FRAME_RATE)
+        # The Redoc sample's fields; `videoInfo` (public client code's clip list) unless switched off.
+        reply: dict[str, object] = {
+            "search_id": search_id, "frames": frames,
+            "start_time": clock(span[0]), "end_time": clock(span[1]),
+            "frameCounts": {str(CAMERA_ID_BASE + camera.index): frames}, "audioInfo": [],
+        }  # fmt: skip
+        return JSONResponse(reply if redoc else {"success": True, **reply, "videoInfo": info})
 
     async def export(self, request: Request) -> Response:
         """GET: no params -> formats; export=ID[&action=] -> status/download/finish; else create."""

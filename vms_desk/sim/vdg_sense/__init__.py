@@ -1,4 +1,8 @@
-"""VDG Sense simulator: `/info`, and `/command?command=NAME` with HTTP Basic auth.
+"""VDG Sense simulator: `/info`, `/webservice` (AuthenticateUserDigest) and `/command?command=NAME`.
+
+Login: the documented AuthenticateUserDigest message POSTed to `/webservice` opens a session (cookie)
+that `/command` accepts without credentials; HTTP Basic on `/command` works too, unless the fault switch
+`vdg_login` says "digest-only" (Basic refused) or "basic-only" (no `/webservice`, HTTP 404).
 
 Commands (case-insensitive, as are XML tags): getDeviceList, exportVideo (POST creates, DELETE with
 `exportid` removes), getExportVideoStatus[&exportid=]. Choices where the vendor is silent:
@@ -36,6 +40,7 @@ def build(state: SimState) -> Any:
 
     routes = [
         Route("/info", info, methods=["GET"]),
+        Route("/webservice", commands.login, methods=["POST"]),
         Route("/command", commands.handle, methods=["GET", "POST", "DELETE"]),
     ]
     return build_app(routes, state)

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from lxml import etree
 from starlette.requests import Request as HttpRequest
 from starlette.responses import PlainTextResponse, Response
 
@@ -29,6 +33,8 @@ from vms_desk.sim.vdg_sense.replies import (
 )
 
 COOKIE = "SenseSession"
+BASIC = 'Basic realm="VDG Sense"'
+LOGIN_WINDOW = timedelta(minutes=5)
 FAILURE_TEXT = "Export failed: the recording could not be read from the storage"
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 
@@ -45,6 +51,29 @@ def produce(export: SimExport) -> list[Path]:
     final = target / name
     part.replace(final)
     return [final]
+
+
+def check_digest_login(body: bytes, user: str, password: str) -> str:  # noqa: PLR0911 - one per refusal
+    """'' when the AuthenticateUserDigest message is right, else why not (the sim's choices, see login)."""
+    try:
+        root = parse_body(body)
+    except Refused as exc:
+        return str(exc)
+    if root.tag != "authenticateuserdigest":
+        return "General error: expected an AuthenticateUserDigest message"
+    name, nonce, stamp, digest = (text_of(root, t) for t in ("username", "nonce", "timestamp", "digest"))
+    if not nonce:
+        return "General error: no nonce (client type)"
+    try:
+        when = datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+    except ValueError:
+        return f"Invalid Timestamp. {stamp!r}: use yyyy-mm-dd hh:mm:ss (UTC)"
+    if abs(datetime.now(UTC) - when) > LOGIN_WINDOW:
+        return "Authentication failed: the timestamp is too far from the server's clock"
+    expected = hashlib.sha1((nonce + stamp + password).encode(), usedforsecurity=False).hexdigest()
+    if name != user or not hmac.compare_digest(digest.lower(), expected):
+        return "Authentication failed: invalid username or digest"
+    return ""
 
 
 def _user(request: HttpRequest) -> tuple[str, str] | None:
@@ -71,18 +100,49 @@ class Commands:
         if self.state.faults.take_expiry():
             self.sessions.clear()
 
+    async def login(self, request: HttpRequest) -> Response:
+        """POST /webservice with AuthenticateUserDigest: a digest session (cookie), or errorcode -18.
+
+        Choices (the article stops at the example message): the digest is SHA-1 hex of nonce, timestamp
+        and password concatenated; the timestamp must be within LOGIN_WINDOW of the server's UTC clock;
+        any nonce (client type) is accepted; a refusal is HTTP 401 with a `<result errorcode="-18">`.
+        """
+        self.begin()
+        if self.state.faults.vdg_login == "basic-only":
+            return PlainTextResponse("Not Found", status_code=404)
+        verdict = check_digest_login(await request.body(), self.state.user, self.state.password)
+        if verdict:
+            body = etree.tostring(result(-18, verdict), xml_declaration=True, encoding="UTF-8")
+            return Response(body, status_code=401, media_type="text/xml")
+        session = Session(self.state.user, digest=True)
+        self.sessions[session.token] = session
+        response = xml_response(result())
+        response.set_cookie(COOKIE, session.token, httponly=True)
+        return response
+
+    def _authenticate(self, request: HttpRequest) -> tuple[Session | None, bool] | Response:
+        """(the session, whether it is new) for a digest session cookie or valid Basic, else the 401."""
+        session = self.sessions.get(request.cookies.get(COOKIE, ""))
+        if session is not None and session.digest:
+            return session, False
+        user = _user(request)
+        if self.state.faults.vdg_login == "digest-only" or user != (self.state.user, self.state.password):
+            challenge = {} if self.state.faults.vdg_login == "digest-only" else {"WWW-Authenticate": BASIC}
+            body = etree.tostring(result(-18, "Not authenticated"), xml_declaration=True, encoding="UTF-8")
+            return Response(body, status_code=401, media_type="text/xml", headers=challenge)
+        if session is None or session.user != user[0]:
+            return None, True
+        return session, False
+
     async def handle(self, request: HttpRequest) -> Response:
         """Authenticate, find or start the session, run the command."""
         self.begin()
-        user = _user(request)
-        if user != (self.state.user, self.state.password):
-            return PlainTextResponse(
-                "Unauthorized", status_code=401, headers={"WWW-Authenticate": 'Basic realm="VDG Sense"'}
-            )
-        session = self.sessions.get(request.cookies.get(COOKIE, ""))
-        fresh = session is None or session.user != user[0]
-        if session is None or fresh:
-            session = Session(user[0])
+        checked = self._authenticate(request)
+        if isinstance(checked, Response):
+            return checked
+        session, fresh = checked
+        if session is None:
+            session = Session(self.state.user)
             self.sessions[session.token] = session
         params = {k.lower(): v for k, v in request.query_params.items()}
         name = params.get("command", "").lower()

@@ -71,6 +71,7 @@ class Session:
 
     user: str
     token: str = field(default_factory=lambda: secrets.token_urlsafe(18))
+    digest: bool = False  # opened by an accepted AuthenticateUserDigest login: /command needs no Basic
     next_id: int = 1
     exports: dict[int, VdgExport] = field(default_factory=dict)
 

@@ -23,10 +23,17 @@ from vms_desk.core.protocol import Download, ExportHandle, ExportPhase, ExportSt
 from vms_desk.vendors._http import BodyStream, Funnel
 from vms_desk.vendors.axis import requests as rq
 from vms_desk.vendors.axis import wire
-from vms_desk.vendors.axis.auth import AxisAuth
+from vms_desk.vendors.axis.auth import AxisAuth, AxisPolicy
 from vms_desk.vendors.axis.errors import vendor_error
 from vms_desk.vendors.axis.handle import Part, Plan, file_name, plan_of
-from vms_desk.vendors.axis.options import FORMAT, capabilities_from, encryption_of, source_of
+from vms_desk.vendors.axis.options import (
+    capabilities_from,
+    device_format,
+    encryption_of,
+    extension,
+    format_name,
+    source_of,
+)
 
 R = TypeVar("R")
 
@@ -45,22 +52,17 @@ class Client:
 
     def __init__(self, config: ServerConfig, password: str | None, http: httpx.AsyncClient) -> None:
         self.config = config
-        self._funnel = Funnel(http, config.url, config.label)
         https = config.url.lower().startswith("https://")
         self._auth = AxisAuth(config.user, password or "", https=https, where=config.url)
+        self._funnel = Funnel(http, config.url, config.label, auth=AxisPolicy(self._auth))
         self._device: wire.DeviceInfo | None = None
+        self._caps: wire.ExportCapabilities | None = None
         # ZIP passwords of running encrypted exports, by plan key: never in the handle, a file or a log.
         self._passwords: dict[str, str] = {}
 
     async def call(self, request: rq.ApiRequest[R]) -> R:
-        """Send one request through the funnel; a GeneralError reply becomes a VendorError."""
-        response = await self._funnel.send(
-            request.method, request.path, params=request.params(), json=request.json_body(), auth=self._auth
-        )
-        try:
-            return request.decode(response.content)
-        except wire.GeneralErrorReply as reply:
-            raise vendor_error(reply.code, reply.description, request.cgi, self.config.url) from reply
+        """Send one request through the funnel (vendors.request); a GeneralError body is a VendorError."""
+        return await self._funnel.call(request)
 
     async def device(self) -> wire.DeviceInfo:
         """Name, serial and firmware; basicdeviceinfo.cgi, or param.cgi on firmware without it."""
@@ -72,8 +74,13 @@ class Client:
                 self._device = wire.device_info_from_params(params)
         return self._device
 
+    @property
+    def auth_scheme(self) -> str | None:
+        """The scheme the device's challenge was answered with ("Digest SHA-256", "Digest MD5", "Basic")."""
+        return self._auth.scheme
+
     async def connect(self) -> ServerInfo:
-        """The first request answers the device's challenge; the device's name and firmware."""
+        """The first request answers the device's strongest challenge; the device's name and firmware."""
         info = await self.device()
         return ServerInfo(vendor=self.vendor, name=info.name, version=info.version)
 
@@ -135,13 +142,25 @@ class Client:
                 result.append((rec, clip))
         return result
 
+    async def _export_caps(self) -> wire.ExportCapabilities:
+        """capabilities.cgi, read once: the device's own export formats (issue 9 point 13).
+
+        A device without it (HTTP 404) exports Matroska, the one format the API description names; a
+        GeneralError is a failure with the device's code and text, not a silent Matroska.
+        """
+        if self._caps is None:
+            try:
+                caps = await self.call(rq.ExportCapabilitiesRequest())
+            except NotFound:
+                caps = wire.ExportCapabilities(formats=(rq.MATROSKA,))
+            if not caps.formats:
+                caps = wire.ExportCapabilities(formats=(rq.MATROSKA,), encryptions=caps.encryptions)
+            self._caps = caps
+        return self._caps
+
     async def capabilities(self) -> Capabilities:
-        """MKV (exportformat=matroska); a password and encryption format where the device can encrypt."""
-        try:
-            caps = await self.call(rq.ExportCapabilitiesRequest())
-        except (NotFound, VendorError):
-            caps = wire.ExportCapabilities(formats=(rq.MATROSKA,))
-        return capabilities_from(caps)
+        """The device's formats (matroska shown as mkv); a password and encryption where it can encrypt."""
+        return capabilities_from(await self._export_caps())
 
     async def snapshot(self, camera_id: str, at: TimeSpan) -> bytes | None:
         """None: the edge-storage API has no recorded-frame snapshot."""
@@ -149,8 +168,13 @@ class Client:
 
     async def start_export(self, request: ExportRequest) -> ExportHandle:
         """Plan one file per overlapping recording, each starting on its key frame (properties.cgi)."""
-        if request.format != FORMAT:
-            raise InputError(f"An Axis device exports only the format {FORMAT!r}, not {request.format!r}.")
+        offered = (await self._export_caps()).formats
+        export_format = device_format(request.format, offered)
+        if export_format is None:
+            listed = ", ".join(format_name(f) for f in offered)
+            raise InputError(
+                f"The Axis device at {self.config.url} exports {listed}, not {request.format!r}: pick one."
+            )
         source = source_of(request.camera_id)
         password, encryption = encryption_of(request)
         found = await self._overlapping(source, request.span)
@@ -164,9 +188,11 @@ class Client:
         names: set[str] = set()
         for rec, clip in found:
             props = await self.call(
-                rq.ExportPropertiesRequest(rec.recordingid, rec.diskid, clip.start, clip.end, encryption)
+                rq.ExportPropertiesRequest(
+                    rec.recordingid, rec.diskid, clip.start, clip.end, encryption, export_format
+                )
             )
-            name = file_name(props.start, clip.end, bool(password))
+            name = file_name(props.start, clip.end, bool(password), extension(export_format))
             if name in names:  # two recordings within one second: keep the names apart
                 name = f"{rec.recordingid}_{name}"
             names.add(name)
@@ -182,7 +208,11 @@ class Client:
                 )
             )
         plan = Plan(
-            key=uuid.uuid4().hex, camera_id=request.camera_id, encryption=encryption, parts=tuple(parts)
+            key=uuid.uuid4().hex,
+            camera_id=request.camera_id,
+            encryption=encryption,
+            export_format=export_format,
+            parts=tuple(parts),
         )
         if password:
             self._passwords[plan.key] = password
@@ -219,20 +249,21 @@ class Client:
             filename=part.name.rsplit(".", 1)[0] if password else "",
             password=password,
             encryption=plan.encryption or rq.ZIP_AES256,
+            export_format=plan.export_format,
         )
         # The device encrypts a ZIP afresh (new salt) for every request, so a resumed ZIP would splice
         # two different files: an encrypted download always starts over (the stream says offset 0).
         ask = 0 if password else offset
-        async with self._funnel.stream(
-            "GET", request.path, params=request.params(), auth=self._auth, offset=ask
-        ) as body:
+        async with self._funnel.download(request, offset=ask) as body:
             await self._check_body(body, encrypted=bool(password), cgi=request.cgi)
             yield body
 
     async def _check_body(self, body: BodyStream, *, encrypted: bool, cgi: str) -> None:
         """Errors come as HTTP 200 with XML instead of the file: turn them into errors here."""
         kind = body.response.headers.get("content-type", "").split(";")[0].strip().lower()
-        if "xml" in kind:
+        # The file is video/* or application/zip; XML or text in its place is the device's error
+        # (a GeneralError at HTTP 200, whatever Content-Type the firmware puts on it).
+        if "xml" in kind or kind.startswith("text/"):
             data = bytearray()
             async for chunk in body.response.aiter_bytes():
                 data.extend(chunk)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from vms_desk.core.errors import VendorError
+from vms_desk.vendors._words import with_server_words
 
 # Codes and the device's own descriptions are from the VAPIX Export recording API table; the sentence
 # says what happened and what to do.
@@ -29,12 +30,9 @@ MEANINGS: dict[str, str] = {
 
 def vendor_error(code: str, description: str, cgi: str, where: str) -> VendorError:
     """The VendorError for a GeneralError reply: the code's meaning, the device's words kept verbatim."""
-    meaning = MEANINGS.get(code)
-    if meaning is None:
-        said = f": {description}" if description else ""
-        meaning = f"The camera reported error {code}{said}."
+    meaning = MEANINGS.get(code, "The camera reported an error vms_desk does not know.")
     return VendorError(
-        f"The Axis device at {where} answered error {code}. {meaning}",
+        with_server_words(f"The Axis device at {where} answered error {code}. {meaning}", description, code),
         code=code,
         vendor_text=description,
         detail=f"{cgi}: GeneralError {code} {description!r}",

@@ -47,6 +47,7 @@ class Plan(BaseModel):
     key: str  # identifies the export in this client's memory (its ZIP password); not a secret
     camera_id: str
     encryption: str = ""
+    export_format: str = "matroska"  # the device's ExportFormat value (handles stored before: Matroska)
     parts: tuple[Part, ...]
 
     @property
@@ -83,6 +84,6 @@ def plan_of(handle: ExportHandle) -> Plan:
     return plan
 
 
-def file_name(start: datetime, stop: datetime, encrypted: bool) -> str:
+def file_name(start: datetime, stop: datetime, encrypted: bool, ext: str = "mkv") -> str:
     """The device's default name form, YYYYMMDD_HHMMSS_YYYYMMDD_HHMMSS.mkv (.zip when encrypted)."""
-    return f"{start:%Y%m%d_%H%M%S}_{stop:%Y%m%d_%H%M%S}.{'zip' if encrypted else 'mkv'}"
+    return f"{start:%Y%m%d_%H%M%S}_{stop:%Y%m%d_%H%M%S}.{'zip' if encrypted else ext}"

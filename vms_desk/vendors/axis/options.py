@@ -9,14 +9,41 @@ from vms_desk.vendors.axis import requests as rq
 from vms_desk.vendors.axis import wire
 
 FORMAT = "mkv"  # vms_desk's name for exportformat=matroska
+# vms_desk's names for the device's ExportFormat values (the CLI contract says `mkv`); any other format
+# the device lists keeps its own name. The device's own value is what is sent (issue 9 point 13).
+NAMES = {rq.MATROSKA: FORMAT}
+LABELS = {rq.MATROSKA: "Matroska video (MKV)"}
+EXTENSIONS = {rq.MATROSKA: "mkv"}
+
+
+def format_name(device_format: str) -> str:
+    """vms_desk's name for a device export format (matroska -> mkv)."""
+    return NAMES.get(device_format.lower(), device_format)
+
+
+def device_format(name: str, offered: tuple[str, ...]) -> str | None:
+    """The device's ExportFormat value for vms_desk format `name`, among those the device offers."""
+    return next((f for f in offered if format_name(f).lower() == name.strip().lower()), None)
+
+
+def extension(device_format: str) -> str:
+    """The file suffix of a device export format (Matroska: mkv; a choice for others: their name)."""
+    return EXTENSIONS.get(device_format.lower(), device_format.lower())
+
+
 # VAPIX recommends at most 99 characters "as some applications may not be able to run it" (the
 # device takes up to 512 bytes): refusing longer ones keeps the evidence openable. A choice.
 MAX_PASSWORD_CHARS = 99
 
 
 def capabilities_from(caps: wire.ExportCapabilities) -> Capabilities:
-    """MKV, plus a password and encryption format when the device can encrypt."""
-    formats = (FormatSpec(name=FORMAT, label="Matroska video (MKV)"),)
+    """The device's export formats, plus a password and encryption format when the device can encrypt."""
+    offered = caps.formats or (rq.MATROSKA,)
+    formats = tuple(
+        FormatSpec(name=format_name(f), label=LABELS.get(f.lower(), f"{f} (as the device names it)"))
+        for f in dict.fromkeys(offered)
+    )
+    names = tuple(f.name for f in formats)
     if not caps.encryptions:
         return Capabilities(formats=formats)
     default = rq.ZIP_AES256 if rq.ZIP_AES256 in caps.encryptions else caps.encryptions[0]
@@ -28,7 +55,7 @@ def capabilities_from(caps: wire.ExportCapabilities) -> Capabilities:
         "(AES-256). vms_desk does not store it: keep it safe. It travels in the request to the "
         "camera, so prefer an https:// address.",
         maximum=MAX_PASSWORD_CHARS,
-        formats=(FORMAT,),
+        formats=names,
     )
     encryption = OptionSpec(
         name="encryptionformat",
@@ -36,7 +63,7 @@ def capabilities_from(caps: wire.ExportCapabilities) -> Capabilities:
         label="ZIP encryption",
         help="How the ZIP is encrypted; used only with a password.",
         choices=caps.encryptions,
-        formats=(FORMAT,),
+        formats=names,
         default=default,
     )
     return Capabilities(formats=formats, options=(password, encryption))

@@ -1,42 +1,75 @@
-"""One small request object per VAPIX CGI: method, path, parameters and how the reply is decoded."""
+"""One small request object per VAPIX CGI: a `vendors.request.Request` with its own `decode`.
+
+Every class is sent by `Funnel.call` under the AxisPolicy (auth.py): the device's strongest challenge
+is answered by the httpx.Auth it carries. A GeneralError body (HTTP 200) becomes a VendorError with
+the device's code and text in `decode`, so every caller sees the same error.
+"""
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
+from abc import abstractmethod
 from dataclasses import dataclass
-from datetime import datetime
-from typing import ClassVar, TypeVar
+from datetime import UTC, datetime
+from typing import ClassVar, Self
+
+import httpx
 
 from vms_desk.core.options import JsonValue
 from vms_desk.core.times import to_axis
 from vms_desk.vendors.axis import wire
-
-R = TypeVar("R")
+from vms_desk.vendors.axis.errors import vendor_error
+from vms_desk.vendors.request import Params, Reply, Request
 
 # The Export recording API's major schema version vms_desk speaks (the device answers 1.0..1.2).
 SCHEMA_VERSION = "1"
 MATROSKA = "matroska"
 ZIP_AES256 = "zip-aes256"
+EXAMPLE_RECORDING = "20141211_091153_025B_00408CCAD5D78"  # the recording of the vendor's examples
+EXAMPLE_TIME = datetime(2014, 12, 11, 9, 45, 11, tzinfo=UTC)
 
 
-class ApiRequest[R](ABC):
-    """A request the client's `call` funnel sends; `decode` turns the reply body into `R`."""
+def device_at(reply: Reply) -> str:
+    """The device's address as messages name it (scheme://host:port)."""
+    if not reply.url:
+        return "the Axis device"
+    url = httpx.URL(reply.url)
+    port = f":{url.port}" if url.port else ""
+    return f"{url.scheme}://{url.host}{port}"
 
-    method: ClassVar[str] = "GET"
-    path: ClassVar[str]
+
+class ApiRequest[R](Request[R]):
+    """A VAPIX CGI call: `route` and `query()` say what is sent, `decode_body` reads a 2xx body."""
+
+    route: ClassVar[str]
     cgi: ClassVar[str]  # the CGI's short name, for messages and logs
 
-    def params(self) -> dict[str, str]:
-        """Query parameters."""
+    @property
+    def path(self) -> str:
+        """The CGI's path."""
+        return self.route
+
+    def query(self) -> dict[str, str]:
+        """Query parameters by name."""
         return {}
+
+    def params(self) -> Params:
+        """The query as pairs, in order."""
+        return list(self.query().items())
 
     def json_body(self) -> JsonValue:
         """A JSON body, or None."""
         return None
 
+    def decode(self, reply: Reply) -> R:
+        """The decoded reply; a GeneralError body is a VendorError with the device's code and text."""
+        try:
+            return self.decode_body(reply.content)
+        except wire.GeneralErrorReply as error:
+            raise vendor_error(error.code, error.description, self.cgi, device_at(reply)) from error
+
     @abstractmethod
-    def decode(self, data: bytes) -> R:
-        """The decoded reply (raises wire.GeneralErrorReply for an error body)."""
+    def decode_body(self, data: bytes) -> R:
+        """The decoded body (raises wire.GeneralErrorReply for an error body)."""
 
 
 @dataclass(frozen=True)
@@ -44,16 +77,21 @@ class BasicDeviceInfo(ApiRequest[wire.DeviceInfo]):
     """POST basicdeviceinfo.cgi getAllProperties (AXIS OS 9.x and later)."""
 
     method: ClassVar[str] = "POST"
-    path: ClassVar[str] = "/axis-cgi/basicdeviceinfo.cgi"
+    route: ClassVar[str] = "/axis-cgi/basicdeviceinfo.cgi"
     cgi: ClassVar[str] = "basicdeviceinfo.cgi"
 
     def json_body(self) -> JsonValue:
         """The JSON-RPC-like body the API expects."""
         return {"apiVersion": "1.0", "context": "vms_desk", "method": "getAllProperties"}
 
-    def decode(self, data: bytes) -> wire.DeviceInfo:
+    def decode_body(self, data: bytes) -> wire.DeviceInfo:
         """Name, serial number and firmware version."""
         return wire.decode_device_info(data)
+
+    @classmethod
+    def example(cls) -> Self:
+        """An instance from the vendor's examples."""
+        return cls()
 
 
 @dataclass(frozen=True)
@@ -61,32 +99,42 @@ class ParamList(ApiRequest[dict[str, str]]):
     """GET param.cgi?action=list&group=...: parameters as `root.X.Y` -> value."""
 
     groups: tuple[str, ...]
-    path: ClassVar[str] = "/axis-cgi/param.cgi"
+    route: ClassVar[str] = "/axis-cgi/param.cgi"
     cgi: ClassVar[str] = "param.cgi"
 
-    def params(self) -> dict[str, str]:
+    def query(self) -> dict[str, str]:
         """action=list and the comma-separated groups."""
         return {"action": "list", "group": ",".join(self.groups)}
 
-    def decode(self, data: bytes) -> dict[str, str]:
+    def decode_body(self, data: bytes) -> dict[str, str]:
         """The name=value lines."""
         return wire.decode_params(data)
+
+    @classmethod
+    def example(cls) -> Self:
+        """An instance from the vendor's examples."""
+        return cls(("root.Brand",))
 
 
 @dataclass(frozen=True)
 class DiskList(ApiRequest[tuple[wire.Disk, ...]]):
     """GET disks/list.cgi?diskid=all."""
 
-    path: ClassVar[str] = "/axis-cgi/disks/list.cgi"
+    route: ClassVar[str] = "/axis-cgi/disks/list.cgi"
     cgi: ClassVar[str] = "disks/list.cgi"
 
-    def params(self) -> dict[str, str]:
+    def query(self) -> dict[str, str]:
         """Every disk."""
         return {"diskid": "all"}
 
-    def decode(self, data: bytes) -> tuple[wire.Disk, ...]:
+    def decode_body(self, data: bytes) -> tuple[wire.Disk, ...]:
         """The disks."""
         return wire.decode_disks(data)
+
+    @classmethod
+    def example(cls) -> Self:
+        """An instance from the vendor's examples."""
+        return cls()
 
 
 @dataclass(frozen=True)
@@ -96,10 +144,10 @@ class RecordingListRequest(ApiRequest[wire.RecordingList]):
     start: datetime
     stop: datetime
     first: int = 0  # startatresultnumber, for the next page of a long list
-    path: ClassVar[str] = "/axis-cgi/record/list.cgi"
+    route: ClassVar[str] = "/axis-cgi/record/list.cgi"
     cgi: ClassVar[str] = "record/list.cgi"
 
-    def params(self) -> dict[str, str]:
+    def query(self) -> dict[str, str]:
         """listentity=recording with the span; no `source` (filtered by the client: a choice, see client)."""
         params = {
             "listentity": "recording",
@@ -111,37 +159,52 @@ class RecordingListRequest(ApiRequest[wire.RecordingList]):
             params["startatresultnumber"] = str(self.first)
         return params
 
-    def decode(self, data: bytes) -> wire.RecordingList:
+    def decode_body(self, data: bytes) -> wire.RecordingList:
         """One page of recordings."""
         return wire.decode_recordings(data)
+
+    @classmethod
+    def example(cls) -> Self:
+        """An instance from the vendor's examples."""
+        return cls(EXAMPLE_TIME, EXAMPLE_TIME)
 
 
 @dataclass(frozen=True)
 class SchemaVersions(ApiRequest[tuple[str, ...]]):
     """GET record/export/schemaversions.cgi."""
 
-    path: ClassVar[str] = "/axis-cgi/record/export/schemaversions.cgi"
+    route: ClassVar[str] = "/axis-cgi/record/export/schemaversions.cgi"
     cgi: ClassVar[str] = "schemaversions.cgi"
 
-    def decode(self, data: bytes) -> tuple[str, ...]:
+    def decode_body(self, data: bytes) -> tuple[str, ...]:
         """Version numbers such as 1.2."""
         return wire.decode_schema_versions(data)
+
+    @classmethod
+    def example(cls) -> Self:
+        """An instance from the vendor's examples."""
+        return cls()
 
 
 @dataclass(frozen=True)
 class ExportCapabilitiesRequest(ApiRequest[wire.ExportCapabilities]):
     """GET record/export/capabilities.cgi?schemaversion=1."""
 
-    path: ClassVar[str] = "/axis-cgi/record/export/capabilities.cgi"
+    route: ClassVar[str] = "/axis-cgi/record/export/capabilities.cgi"
     cgi: ClassVar[str] = "capabilities.cgi"
 
-    def params(self) -> dict[str, str]:
+    def query(self) -> dict[str, str]:
         """The schema version."""
         return {"schemaversion": SCHEMA_VERSION}
 
-    def decode(self, data: bytes) -> wire.ExportCapabilities:
+    def decode_body(self, data: bytes) -> wire.ExportCapabilities:
         """Formats and encryptions."""
         return wire.decode_capabilities(data)
+
+    @classmethod
+    def example(cls) -> Self:
+        """An instance from the vendor's examples."""
+        return cls()
 
 
 @dataclass(frozen=True)
@@ -153,10 +216,11 @@ class ExportPropertiesRequest(ApiRequest[wire.ExportProperties]):
     start: datetime
     stop: datetime
     encryption: str = ""
-    path: ClassVar[str] = "/axis-cgi/record/export/properties.cgi"
+    export_format: str = MATROSKA  # the device's own name, from capabilities.cgi
+    route: ClassVar[str] = "/axis-cgi/record/export/properties.cgi"
     cgi: ClassVar[str] = "properties.cgi"
 
-    def params(self) -> dict[str, str]:
+    def query(self) -> dict[str, str]:
         """The recording, the span and the export format (and encryption, when asked)."""
         params = {
             "schemaversion": SCHEMA_VERSION,
@@ -164,20 +228,25 @@ class ExportPropertiesRequest(ApiRequest[wire.ExportProperties]):
             "diskid": self.diskid,
             "starttime": to_axis(self.start),
             "stoptime": to_axis(self.stop),
-            "exportformat": MATROSKA,
+            "exportformat": self.export_format,
         }
         if self.encryption:
             params["encryptionformat"] = self.encryption
         return params
 
-    def decode(self, data: bytes) -> wire.ExportProperties:
+    def decode_body(self, data: bytes) -> wire.ExportProperties:
         """The export properties."""
         return wire.decode_properties(data)
 
+    @classmethod
+    def example(cls) -> Self:
+        """An instance from the vendor's examples."""
+        return cls(EXAMPLE_RECORDING, "SD_DISK", EXAMPLE_TIME, EXAMPLE_TIME)
+
 
 @dataclass(frozen=True, repr=False)
-class ExportRecording:
-    """GET record/export/exportrecording.cgi: the file itself (streamed, so it has no `decode`).
+class ExportRecording(ApiRequest[None]):
+    """GET record/export/exportrecording.cgi: the file itself (streamed by `Funnel.download`).
 
     `password` is a secret: this object is never logged or stored, and its repr hides it.
     """
@@ -189,19 +258,20 @@ class ExportRecording:
     filename: str = ""
     password: str = ""
     encryption: str = ZIP_AES256
-    path: ClassVar[str] = "/axis-cgi/record/export/exportrecording.cgi"
+    export_format: str = MATROSKA  # the device's own name, from capabilities.cgi
+    route: ClassVar[str] = "/axis-cgi/record/export/exportrecording.cgi"
     cgi: ClassVar[str] = "exportrecording.cgi"
 
     def __repr__(self) -> str:
         return f"ExportRecording({self.recordingid!r}, {self.diskid!r}, {self.start}, {self.stop})"
 
-    def params(self) -> dict[str, str]:
-        """Recording, disk, Matroska, the key-frame start and stop; password and encryption for a ZIP."""
+    def query(self) -> dict[str, str]:
+        """Recording, disk, format, the key-frame start and stop; password and encryption for a ZIP."""
         params = {
             "schemaversion": SCHEMA_VERSION,
             "recordingid": self.recordingid,
             "diskid": self.diskid,
-            "exportformat": MATROSKA,
+            "exportformat": self.export_format,
             "starttime": to_axis(self.start),
             "stoptime": to_axis(self.stop),
         }
@@ -211,3 +281,13 @@ class ExportRecording:
             params["password"] = self.password
             params["encryptionformat"] = self.encryption
         return params
+
+    reads_body: ClassVar[bool] = False
+
+    def decode_body(self, data: bytes) -> None:
+        """Nothing: the body is the file, read as a stream (an error body is checked by the client)."""
+
+    @classmethod
+    def example(cls) -> Self:
+        """The vendor's "export part of a recording" example."""
+        return cls(EXAMPLE_RECORDING, "SD_DISK", EXAMPLE_TIME, EXAMPLE_TIME)

@@ -159,15 +159,23 @@ def decode_device_info(data: bytes) -> DeviceInfo:
 
 
 def decode_params(data: bytes) -> dict[str, str]:
-    """param.cgi action=list: `root.A.B=value` lines; a `# Error:` line raises GeneralErrorReply."""
+    """param.cgi action=list: `root.A.B=value` lines; a `# Error:` line raises GeneralErrorReply.
+
+    Any other non-empty line means the reply is not param.cgi's (an HTML page, a proxy's error).
+    """
     text = data.decode("utf-8", errors="replace")
     params: dict[str, str] = {}
     for line in text.splitlines():
         if line.startswith("#"):
             raise GeneralErrorReply("param", line.lstrip("# ").strip())
         key, sep, value = line.partition("=")
-        if sep and key.strip():
+        if sep and key.strip().startswith("root."):
             params[key.strip()] = value.strip()
+        elif line.strip():
+            raise ProtocolError(
+                "The Axis device sent a parameter list vms_desk cannot read.",
+                detail=f"param.cgi: {line[:120]!r}",
+            )
     return params
 
 
@@ -196,6 +204,7 @@ def source_names(params: dict[str, str]) -> dict[int, str]:
 def decode_disks(data: bytes) -> tuple[Disk, ...]:
     """disks/list.cgi (booleans mix yes/no and true/false)."""
     root = _xml(data)
+    _one(root, "disks", "disk list")
     return tuple(
         Disk(
             diskid=attr(d, "diskid"),
@@ -248,6 +257,7 @@ def decode_properties(data: bytes) -> ExportProperties:
 def decode_capabilities(data: bytes) -> ExportCapabilities:
     """record/export/capabilities.cgi: ExportCapabilities elements, ExportEncryption inside them."""
     root = _xml(data)
+    _one(root, "CapabilitiesSuccess", "export capabilities")
     formats = tuple(f for e in _find(root, "ExportCapabilities") if (f := attr(e, "ExportFormat")))
     encryptions = tuple(
         dict.fromkeys(f for e in _find(root, "ExportEncryption") if (f := attr(e, "EncryptionFormat")))
@@ -257,4 +267,6 @@ def decode_capabilities(data: bytes) -> ExportCapabilities:
 
 def decode_schema_versions(data: bytes) -> tuple[str, ...]:
     """record/export/schemaversions.cgi: the version numbers, e.g. ("1.0", "1.1", "1.2")."""
-    return tuple(t for e in _find(_xml(data), "SchemaVersion") if (t := child_text(e, "VersionNumber")))
+    root = _xml(data)
+    _one(root, "SchemaVersionsSuccess", "schema versions")
+    return tuple(t for e in _find(root, "SchemaVersion") if (t := child_text(e, "VersionNumber")))

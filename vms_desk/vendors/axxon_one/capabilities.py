@@ -8,6 +8,11 @@ from vms_desk.core.tsformat import DEFAULT_TSFORMAT
 VIDEO = ("mp4", "mkv", "avi", "exe")
 FRAME = ("jpg", "pdf")
 PDF = ("pdf",)
+# The export page's table lists comment, croparea, maskspace, tsformat and color without limiting them
+# to a format, and its own example body is {"format":"mp4","vc":4,"comment":"comment"}; only the
+# snapshotplace/commentplace/tsplace/layout rows sit under "Parameters relevant for PDF export only".
+# So these five are offered for every format (docs/vendors/axxon-one.md, point 3).
+EVERY = VIDEO + FRAME
 
 FORMATS = (
     FormatSpec(name="mp4", label="MP4 video"),
@@ -49,7 +54,7 @@ OPTIONS = (
         name="croparea",
         kind=OptionKind.AREA,
         label="Crop area",
-        formats=FRAME,
+        formats=EVERY,
         default=[[0, 0], [1, 1]],
         help="The part of the frame to export, [[x1, y1], [x2, y2]] from the upper-left corner, 0 to 1.",
     ),
@@ -57,14 +62,14 @@ OPTIONS = (
         name="maskspace",
         kind=OptionKind.POLYGONS,
         label="Privacy masks",
-        formats=FRAME,
+        formats=EVERY,
         help="Areas blacked out: each at least 3 corner points plus a closing point equal to one of them.",
     ),
     OptionSpec(
         name="tsformat",
         kind=OptionKind.TSFORMAT,
         label="Time stamp format",
-        formats=FRAME,
+        formats=EVERY,
         default=DEFAULT_TSFORMAT,
         help="A boost date_time template, e.g. %Y-%b-%d %H:%M:%S. The server does not check it.",
     ),
@@ -72,10 +77,10 @@ OPTIONS = (
         name="color",
         kind=OptionKind.COLOR,
         label="Text colour",
-        formats=FRAME,
+        formats=EVERY,
         help="Colour of the comment and time stamp, #RRGGBB.",
     ),
-    OptionSpec(name="comment", kind=OptionKind.TEXT, label="Comment", formats=FRAME, maximum=1000),
+    OptionSpec(name="comment", kind=OptionKind.TEXT, label="Comment", formats=EVERY, maximum=1000),
     OptionSpec(
         name="maxfilesize",
         kind=OptionKind.INT,

@@ -35,9 +35,10 @@ from vms_desk.vendors.axxon_one.requests import (
     ProductVersion,
     StartExport,
 )
-from vms_desk.vendors.axxon_one.session import AxxonSession
-from vms_desk.vendors.axxon_one.status import to_status
+from vms_desk.vendors.axxon_one.session import AxxonAuth
+from vms_desk.vendors.axxon_one.status import NotStarted, to_status
 from vms_desk.vendors.axxon_one.wire import LABEL
+from vms_desk.vendors.request import tail_of
 
 T = TypeVar("T")
 MAX_PAGES = 10_000  # a server that keeps paging forever is broken; stop rather than loop
@@ -80,17 +81,39 @@ class Client:
 
     def __init__(self, config: ServerConfig, password: str | None, http: httpx.AsyncClient) -> None:
         self.config = config
-        prefix = normalise_prefix(config.settings.get("prefix", ""))
-        self._session = AxxonSession(Funnel(http, config.url + prefix, LABEL), config.user, password or "")
+        self.prefix = normalise_prefix(config.settings.get("prefix", ""))
+        self.auth = AxxonAuth(config.user, password or "")
+        self._funnel = Funnel(http, config.url + self.prefix, LABEL, auth=self.auth)
+        self._not_started = NotStarted()
 
     async def call(self, request: AxxonRequest[T]) -> T:
         """The one funnel: send an endpoint request with auth recovery, return its decoded reply."""
-        return await self._session.call(request)
+        return await self._funnel.call(request)
 
     async def connect(self) -> ServerInfo:
-        """Log in (Basic, or Bearer after a 401) and read the product version."""
-        reply = await self.call(ProductVersion())
-        return ServerInfo(vendor=self.vendor, name=self.config.name, version=reply.version)
+        """Log in (Basic, or Bearer after a 401) and read the product version, which is informational.
+
+        A 404 on /product/version does not fail the connection (docs/vendors/axxon-one.md, point 14):
+        the camera list then proves the prefix. Only when that 404s too is the prefix called wrong.
+        """
+        try:
+            version = (await self.call(ProductVersion())).version
+        except NotFound as missing:
+            try:
+                await self.call(CameraList(limit=1))
+            except NotFound as exc:
+                raise self._wrong_prefix(exc) from missing
+            version = ""
+        return ServerInfo(vendor=self.vendor, name=self.config.name, version=version)
+
+    def _wrong_prefix(self, exc: NotFound) -> NotFound:
+        shown = self.prefix or "none"
+        return NotFound(
+            f"{LABEL} answered 404 (not found) to both /product/version and /camera/list, so the Web-Server "
+            f"prefix is probably wrong (now: {shown}). Check the prefix in the server's settings, e.g. "
+            f"/asip-api.{tail_of(exc)}",
+            detail=exc.detail,
+        )
 
     async def list_cameras(self) -> list[Camera]:
         """Every camera, page by page; ids are the raw VIDEOSOURCEIDs."""
@@ -98,7 +121,10 @@ class Client:
         token: str | None = None
         seen: set[str] = set()
         for _ in range(MAX_PAGES):
-            reply = await self.call(CameraList(limit=self.camera_page_size, next_page=token))
+            try:
+                reply = await self.call(CameraList(limit=self.camera_page_size, next_page=token))
+            except NotFound as exc:
+                raise self._wrong_prefix(exc) from exc
             cameras.extend(c.to_camera() for c in reply.cameras)
             token = reply.next_page_token or None
             if token is None or not reply.cameras:
@@ -151,15 +177,16 @@ class Client:
 
     async def poll(self, handle: ExportHandle) -> ExportStatus:
         """The export's state; a 404 means the server no longer knows it (ExportLost)."""
+        export_id = handle.export_ids[0]
         try:
-            reply = await self.call(GetExportStatus(handle.export_ids[0]))
+            reply = await self.call(GetExportStatus(export_id))
         except NotFound as exc:
             raise ExportLost(
                 f"{LABEL} no longer knows this export (it was deleted or the server restarted). "
-                "Start the export again.",
+                f"Start the export again.{tail_of(exc)}",
                 detail=exc.detail,
             ) from exc
-        return to_status(reply)
+        return to_status(reply, self._not_started.overdue(export_id, reply.state))
 
     @asynccontextmanager
     async def open_download(
@@ -169,7 +196,7 @@ class Client:
         async with AsyncExitStack() as stack:
             try:
                 body = await stack.enter_async_context(
-                    self._session.stream(GetExportFile(handle.export_ids[0], file.locator), offset)
+                    self._funnel.download(GetExportFile(handle.export_ids[0], file.locator), offset)
                 )
             except NotFound as exc:
                 raise ExportLost(
@@ -225,4 +252,4 @@ class Client:
     async def aclose(self) -> None:
         """Close the Bearer session if one was opened; never raises."""
         with contextlib.suppress(Exception):
-            await self._session.close()
+            await self.auth.close(self._funnel)

@@ -1,10 +1,12 @@
-"""The Axxon One request funnel with its authentication: Basic first, a Bearer token after a 401.
+"""Axxon One authentication as a `vendors.request.AuthPolicy`: Basic first, a Bearer token after a refusal.
 
 The docs accept both schemes; a demo stand seen by public client code refused Basic on legacy paths
 (VENDOR-NOTES 1.2). So every call starts with Basic; the first 401 fetches a token through
-POST /grpc AuthenticateEx (itself Basic-authenticated) and repeats the call with Bearer. From then on
-this server is spoken to with Bearer only, since Bearer is accepted everywhere. A Bearer 401 (the
-session expired) re-obtains the token once. Tokens near their `expires_at` are renewed beforehand.
+POST /grpc AuthenticateEx (itself Basic-authenticated) and the funnel repeats the call with Bearer.
+A 403 under Basic is treated the same way once (docs/vendors/axxon-one.md, point 6): public notes
+report paths that refuse Basic but serve a Bearer token, so only a 403 that survives Bearer means "no
+rights". From then on this server is spoken to with Bearer only. A Bearer 401 (the session expired)
+re-obtains the token once. Tokens near their `expires_at` are renewed beforehand.
 """
 
 from __future__ import annotations
@@ -12,22 +14,15 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, TypeVar
 
-import httpx
-
-from vms_desk.core.errors import AuthFailed, ServerError, VmsDeskError
+from vms_desk.core.errors import AuthFailed, VmsDeskError
 from vms_desk.core.times import now_utc
-from vms_desk.vendors._http import BodyStream, Funnel, status_error
-from vms_desk.vendors.axxon_one.requests import Authenticate, AxxonRequest, SessionCall
+from vms_desk.vendors.axxon_one.requests import Authenticate, SessionCall
 from vms_desk.vendors.axxon_one.wire import LABEL, AuthReply
+from vms_desk.vendors.request import AuthPolicy, Credentials, FunnelLike, Reply
 
-T = TypeVar("T")
-R = TypeVar("R")
 TOKEN_OK = "AUTHENTICATE_CODE_OK"  # noqa: S105 - a status code, not a secret
 RENEW_MARGIN = timedelta(seconds=30)
 
@@ -39,158 +34,82 @@ class Scheme(StrEnum):
     BEARER = "bearer"
 
 
-class _Unauthorized(Exception):
-    """A 401 (or a refused stream) inside the funnel; carries the error to raise if retrying fails."""
-
-    def __init__(self, error: ServerError) -> None:
-        super().__init__(str(error))
-        self.error = error
-
-
-def _basic(user: str, password: str) -> str:
+def basic_header(user: str, password: str) -> str:
+    """The `Authorization: Basic` value."""
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
 
 
-class AxxonSession:
-    """Sends AxxonRequests with the right Authorization header, recovering from 401 once."""
+class AxxonAuth(AuthPolicy):
+    """Basic, then Bearer from AuthenticateEx after a 401 (or a Basic 403); one login at a time."""
 
-    def __init__(self, funnel: Funnel, user: str, password: str) -> None:
-        self.funnel = funnel
-        self._basic = _basic(user, password)
+    def __init__(self, user: str, password: str) -> None:
+        self._basic = basic_header(user, password)
         self._user = user
         self._password = password
         self.scheme = Scheme.BASIC
         self._token: str | None = None
         self._expires: datetime | None = None
-        self._generation = 0  # bumps on every new token, so concurrent 401s log in only once
         self._lock = asyncio.Lock()
 
-    def _headers(self) -> dict[str, str]:
+    def credentials(self) -> Credentials:
+        """The header for the current scheme."""
         if self.scheme is Scheme.BEARER and self._token:
-            return {"Authorization": f"Bearer {self._token}"}
-        return {"Authorization": self._basic}
+            return Credentials(headers={"Authorization": f"Bearer {self._token}"}, scheme="bearer")
+        return Credentials(headers={"Authorization": self._basic}, scheme="basic")
 
-    async def call(self, request: AxxonRequest[T]) -> T:
-        """Send `request` and decode its reply; non-2xx replies become core errors."""
-
-        async def attempt(headers: dict[str, str]) -> httpx.Response:
-            response = await self.funnel.send(
-                request.method,
-                request.path,
-                params=request.params,
-                json=request.body,
-                headers=headers,
-                check=False,
-            )
-            if response.status_code == 401:
-                raise _Unauthorized(_error(response))
-            return response
-
-        response = await self._with_auth(attempt)
-        if response.status_code >= 400 and response.status_code not in request.accepts:
-            raise request.refusal(response) or _error(response)
-        return request.decode(response)
-
-    @asynccontextmanager
-    async def stream(self, request: AxxonRequest[Any], offset: int = 0) -> AsyncIterator[BodyStream]:
-        """A streamed reply body from `offset`, with the same auth recovery as `call`."""
-        async with AsyncExitStack() as stack:
-
-            async def attempt(headers: dict[str, str]) -> BodyStream:
-                opened = self.funnel.stream(
-                    request.method, request.path, params=request.params, headers=headers, offset=offset
-                )
-                try:
-                    return await stack.enter_async_context(opened)
-                except AuthFailed as exc:  # 401 or 403: one fresh token is worth a try either way
-                    raise _Unauthorized(exc) from exc
-
-            yield await self._with_auth(attempt)
-
-    async def _with_auth(self, attempt: Callable[[dict[str, str]], Awaitable[R]]) -> R:
-        await self._renew_if_due()
-        retried = False
-        while True:
-            generation = self._generation
-            try:
-                return await attempt(self._headers())
-            except _Unauthorized as refused:
-                if retried:
-                    raise refused.error from None
-                retried = True
-                await self._recover(generation, refused.error)
-
-    async def _recover(self, generation: int, error: ServerError) -> None:
+    async def prepare(self, funnel: FunnelLike) -> None:
+        """Renew a Bearer token that is about to expire."""
+        expires = self._expires
+        if self.scheme is not Scheme.BEARER or expires is None or expires - now_utc() > RENEW_MARGIN:
+            return
+        used = self.credentials()
         async with self._lock:
-            if self._generation == generation:  # nobody re-authenticated since this request went out
-                await self._authenticate(error)
+            if self.credentials() != used:  # another request renewed it meanwhile
+                return
+            try:
+                self._adopt(await funnel.call(SessionCall(token=self._token or "", name="RenewSession")))
+            except VmsDeskError:
+                # RenewSession needs a live token; when it is already gone, log in afresh.
+                await self._authenticate(funnel)
 
-    async def _authenticate(self, refused: ServerError) -> None:
+    async def recover(self, funnel: FunnelLike, used: Credentials, reply: Reply) -> bool:
+        """401: (re-)obtain a token and repeat. 403 under Basic: try Bearer once before "no rights"."""
+        if reply.status == 403 and used.scheme == "basic":
+            async with self._lock:
+                if self.credentials() != used:
+                    return True
+                try:
+                    await self._authenticate(funnel)
+                except VmsDeskError:
+                    return False  # no token to be had: the 403 stands, as the server said it
+            return True
+        if reply.status != 401:
+            return False
+        async with self._lock:
+            if self.credentials() == used:  # nobody re-authenticated since this request went out
+                await self._authenticate(funnel)
+        return True
+
+    async def _authenticate(self, funnel: FunnelLike) -> None:
         """AuthenticateEx with Basic; switches this session to Bearer."""
-        request = Authenticate(self._user, self._password)
-        response = await self.funnel.send(
-            request.method,
-            request.path,
-            json=request.body,
-            headers={"Authorization": self._basic},
-            check=False,
-        )
-        if response.status_code in (404, 405, 501):
-            # No gRPC gateway: Basic was refused and there is no token to fall back on.
-            raise AuthFailed(
-                f"{LABEL} refused the user name or password and offers no token login. Check them.",
-                detail=f"{refused.detail}; POST grpc -> {response.status_code}",
-            ) from refused
-        if response.status_code >= 400:
-            raise _error(response)
-        self._adopt(request.decode(response))
+        self._adopt(await funnel.call(Authenticate(self._user, self._password, self._basic)))
 
     def _adopt(self, reply: AuthReply) -> None:
         if reply.error_code != TOKEN_OK or not reply.token_value:
+            code = reply.error_code or "no token given"
             raise AuthFailed(
-                f"{LABEL} refused to log in this user ({reply.error_code or 'no token given'}). "
-                "Check the user name and password.",
+                f"{LABEL} refused to log in this user. Check the user name and password. "
+                f'The server said: "{code}" (AuthenticateEx error_code).',
                 detail=f"AuthenticateEx error_code={reply.error_code!r}",
             )
         self._token = reply.token_value
         self._expires = reply.expiry()
         self.scheme = Scheme.BEARER
-        self._generation += 1
 
-    async def _renew_if_due(self) -> None:
-        expires = self._expires
-        if self.scheme is not Scheme.BEARER or expires is None or expires - now_utc() > RENEW_MARGIN:
-            return
-        generation = self._generation
-        async with self._lock:
-            if self._generation != generation:
-                return
-            try:
-                reply = await self._session_call("RenewSession")
-                self._adopt(reply)
-            except VmsDeskError as exc:
-                # RenewSession needs a live token; when it is already gone, log in afresh.
-                await self._authenticate(exc if isinstance(exc, ServerError) else AuthFailed(str(exc)))
-
-    async def _session_call(self, name: str) -> AuthReply:
-        request = SessionCall(name)
-        response = await self.funnel.send(
-            request.method, request.path, json=request.body, headers=self._headers(), check=False
-        )
-        if response.status_code >= 400:
-            raise _error(response)
-        return request.decode(response)
-
-    async def close(self) -> None:
+    async def close(self, funnel: FunnelLike) -> None:
         """CloseSession when a token is held; never raises."""
         if self._token is None:
             return
         with contextlib.suppress(VmsDeskError):
-            await self._session_call("CloseSession")
+            await funnel.call(SessionCall(token=self._token, name="CloseSession"))
         self._token, self._expires, self.scheme = None, None, Scheme.BASIC
-
-
-def _error(response: httpx.Response) -> ServerError:
-    error = status_error(response, LABEL)
-    assert error is not None, "only called for statuses >= 400"
-    return error

@@ -10,8 +10,7 @@ import re
 from datetime import datetime
 from typing import TypeVar
 
-import httpx
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from vms_desk.core.errors import ProtocolError
 from vms_desk.core.models import Camera, TimeSpan
@@ -24,17 +23,6 @@ M = TypeVar("M", bound=BaseModel)
 
 class _Wire(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True, coerce_numbers_to_str=True)
-
-
-def decode[M: BaseModel](model: type[M], response: httpx.Response) -> M:
-    """The reply body as `model`, or ProtocolError naming the request."""
-    try:
-        return model.model_validate_json(response.content)
-    except ValidationError as exc:
-        raise ProtocolError(
-            f"{LABEL} sent a reply vms_desk cannot read ({response.request.url.path}).",
-            detail=f"{model.__name__}: {exc.errors(include_url=False)[:3]!r} in {response.content[:300]!r}",
-        ) from exc
 
 
 def video_source_id(access_point: str) -> str:
@@ -57,18 +45,36 @@ class WireCamera(_Wire):
     def to_camera(self) -> Camera:
         """The core Camera; its id is the raw VIDEOSOURCEID."""
         ident = video_source_id(self.access_point)
-        # A choice: only the access levels that name monitoring-only or forbidden refuse export.
-        restricted = any(word in self.camera_access.upper() for word in ("MONITORING", "FORBID"))
         detail = {"display_id": self.display_id, "access_point": self.access_point}
+        if self.camera_access:
+            detail["camera_access"] = self.camera_access
         if self.model:
             detail["model"] = self.model
         return Camera(
             id=ident,
             name=self.display_name or ident,
             online=self.enabled and self.is_activated,
-            exportable=not restricted,
+            exportable=may_export(self.camera_access),
             detail=detail,
         )
+
+
+# The CameraAccess levels that forbid the archive (docs/vendors/axxon-one.md, point 4). The full list
+# seen in public client code: UNSPECIFIED, FORBID, ONLY_ARCHIVE, MONITORING_ON_PROTECTION, MONITORING,
+# ARCHIVE, MONITORING_ARCHIVE_MANAGE, FULL; every level that includes the archive may export.
+NO_ARCHIVE = frozenset(
+    {"CAMERA_ACCESS_FORBID", "CAMERA_ACCESS_MONITORING", "CAMERA_ACCESS_MONITORING_ON_PROTECTION"}
+)
+
+
+def may_export(camera_access: str) -> bool:
+    """Whether a camera's access level allows an export.
+
+    Only the levels known to forbid the archive refuse. UNSPECIFIED (inherits a default vms_desk cannot
+    see), an empty field and a level vms_desk does not know are left to the server, whose 403 then says
+    so (a choice: refusing a camera the user may export would be worse than one refused request).
+    """
+    return camera_access.strip().upper() not in NO_ARCHIVE
 
 
 class CameraListReply(_Wire):
@@ -123,16 +129,27 @@ class AuthReply(_Wire):
 
 
 class ExportStatusReply(_Wire):
-    """GET /export/{id}/status."""
+    """GET /export/{id}/status (`error` and `files` may be null: docs/vendors/axxon-one.md, point 5)."""
 
     id: str = ""
     state: int
     progress: float = 0.0
-    error: str = ""
-    files: tuple[str, ...] = ()
-    files_friendly: tuple[str, ...] = Field(
+    error: str | None = ""  # documented as a description; real servers send null for "no error"
+    files: tuple[str, ...] | None = ()
+    files_friendly: tuple[str, ...] | None = Field(
         (), validation_alias=AliasChoices("filesFriendly", "files_friendly")
     )
+
+    @property
+    def error_text(self) -> str:
+        """The server's error text; null, "" and "null" all mean none."""
+        text = (self.error or "").strip()
+        return "" if text.lower() in ("", "null", "none") else text
+
+    @property
+    def file_names(self) -> tuple[str, ...]:
+        """The server-side file names (null is none)."""
+        return self.files or ()
 
 
 _NAME_SPAN = re.compile(r"\[(\d{8}T\d{6}(?:\.\d+)?)-(\d{8}T\d{6}(?:\.\d+)?)\]")
@@ -148,18 +165,3 @@ def span_in_name(name: str) -> TimeSpan | None:
     except ProtocolError:
         return None
     return TimeSpan(start=min(first, second), end=max(first, second))
-
-
-def reason_of(response: httpx.Response, limit: int = 300) -> str:
-    """The server's reason for a refusal: a JSON error/message field, else the text, shortened."""
-    text = response.text.strip()
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if isinstance(body, dict):
-        for key in ("error", "message", "reason", "description"):
-            if isinstance(body.get(key), str) and body[key].strip():
-                text = body[key].strip()
-                break
-    return text[:limit]

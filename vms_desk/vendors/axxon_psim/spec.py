@@ -22,9 +22,13 @@ class AxxonPsimSettings(ServerSettings):
 
     web2_url: str = Field(
         default="",
-        description="the web2 module's address when it is not the server URL, e.g. http://host:8085/web2",
+        description="the web2 module's address, e.g. http://host:8085/web2 (default: the server's host on "
+        "port 8085, then the server URL)",
     )
-    web2_version: str = Field(default="", description="the version sent with config.properties (default 1.0)")
+    web2_version: str = Field(
+        default="",
+        description="the version sent with config.properties (default: read from web2's product/version)",
+    )
 
     @field_validator("web2_url")
     @classmethod

@@ -13,9 +13,8 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from vms_desk.core.errors import ProtocolError, VmsDeskError
-from vms_desk.core.models import Camera, TimeSpan
-from vms_desk.core.times import from_iso
+from vms_desk.core.errors import ProtocolError
+from vms_desk.core.models import Camera
 
 VENDOR = "Axxon PSIM"
 STATE_DONE = "readyfordownload"
@@ -73,15 +72,6 @@ class TaskReply(_Wire):
     def progress(self) -> float:
         """Percents as 0..1 (clamped; missing is 0)."""
         return min(1.0, max(0.0, (self.percents or 0.0) / 100.0))
-
-    def actual_span(self) -> TimeSpan | None:
-        """The span the server reports (it echoes local times with an offset), if readable."""
-        if not self.start or not self.end:
-            return None
-        try:
-            return TimeSpan(start=from_iso(self.start, VENDOR), end=from_iso(self.end, VENDOR))
-        except (VmsDeskError, ValueError):  # the echo is informative only: a bad one is not fatal
-            return None
 
     def locator(self, base_path: str) -> str | None:
         """Path and query of `Url`: its host may be unreachable, so only these are used."""

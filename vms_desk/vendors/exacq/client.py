@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, TypeVar
 
 import httpx
@@ -19,7 +17,9 @@ from vms_desk.core.options import Capabilities, FormatSpec, OptionKind, OptionSp
 from vms_desk.core.protocol import Download, ExportHandle, ExportPhase, ExportStatus, RemoteFile
 from vms_desk.core.times import to_exacq
 from vms_desk.vendors._http import BodyStream, Funnel
+from vms_desk.vendors._words import with_server_words
 from vms_desk.vendors.exacq.errors import export_lost
+from vms_desk.vendors.exacq.naming import ZONE_SERVER, disposition_name, time_zone_setting
 from vms_desk.vendors.exacq.requests import (
     CreateExport,
     CreateSearch,
@@ -29,10 +29,11 @@ from vms_desk.vendors.exacq.requests import (
     GetConfig,
     GetExportStatus,
     GetFormats,
-    Login,
     Logout,
 )
+from vms_desk.vendors.exacq.session import ExacqSession
 from vms_desk.vendors.exacq.wire import ConfigReply, Reply
+from vms_desk.vendors.request import Reply as HttpReply
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -81,78 +82,36 @@ class Client:
         self.config = config
         self._password = password
         self._where = f"exacqVision at {config.url}"
-        self._funnel = Funnel(http, config.url, "exacqVision")
         self._server_id = config.settings.get("server_id", "0").strip() or "0"
-        self._session: str | None = None
-        self._info: ServerInfo | None = None
+        self._auth = ExacqSession(config.user, password, self._server_id, self._where)
+        self._funnel = Funnel(http, config.url, "exacqVision", auth=self._auth)
+        self._time_zone = time_zone_setting(config.settings)
         self._zone: tzinfo | None = None
         self._caps: Capabilities | None = None
-        self._lock = asyncio.Lock()
 
     # --- the funnel --------------------------------------------------------------------------------
-    async def _send(self, request: Endpoint[Any], session: str) -> Reply:
-        response = await self._funnel.send(
-            request.method, request.path, params=request.params(session), data=request.form(), check=False
-        )
-        return self._reply(request, response.status_code, response.headers, response.content)
-
-    def _reply(self, request: Endpoint[Any], status: int, headers: httpx.Headers, content: bytes) -> Reply:
-        body: dict[str, Any] | None = None
-        if content.lstrip()[:1] == b"{" or "json" in headers.get("content-type", ""):
-            try:
-                parsed = json.loads(content)
-            except ValueError:
-                parsed = None
-            body = parsed if isinstance(parsed, dict) else None
-        excerpt = content[:EXCERPT].decode("utf-8", "replace")
-        return Reply(status, body, excerpt, self._where, f"{request.method} {request.path}")
-
     async def call(self, request: Endpoint[T]) -> T:
-        """Send one request; a refused session is renewed once and the request repeated once."""
-        if not request.uses_session:
-            return request.decode(await self._send(request, ""))
-        session = await self._current_session()
-        reply = await self._send(request, session)
-        if reply.session_refused:
-            log.info(
-                "%s refused the session (%s, HTTP %s); logging in again",
-                self._where,
-                reply.request,
-                reply.status,
-            )
-            session = await self._relogin(session)
-            reply = await self._send(request, session)
-        return request.decode(reply)
+        """Send one request (vendors.request) under the ExacqSession policy: `s=` added, a refused
+        session renewed once and the request repeated."""
+        return await self._funnel.call(request)
 
     # --- the session -------------------------------------------------------------------------------
-    async def _login_locked(self) -> str:
-        if self._password is None:
-            raise AuthFailed(f"No password is known for {self._where}: enter it in the server's settings.")
-        login = await self.call(Login(self.config.user, self._password, self._server_id))
-        self._session = login.session_id
-        self._info = ServerInfo(vendor=self.vendor, name=login.name, version=login.version)
-        return login.session_id
-
     async def _current_session(self) -> str:
-        async with self._lock:
-            return self._session or await self._login_locked()
+        return await self._auth.current(self._funnel)
 
     async def _relogin(self, stale: str) -> str:
-        async with self._lock:
-            if self._session and self._session != stale:
-                return self._session  # another call has already logged in again
-            self._session = None
-            return await self._login_locked()
+        return await self._auth.renew(self._funnel, stale)
 
     async def connect(self) -> ServerInfo:
         """Log in (once); later calls log in again transparently when the session expires."""
         await self._current_session()
-        assert self._info is not None
-        return self._info
+        login = self._auth.login
+        assert login is not None
+        return ServerInfo(vendor=self.vendor, name=login.name, version=login.version)
 
     async def aclose(self) -> None:
         """Log out; never raises."""
-        session, self._session = self._session, None
+        session, self._auth.session = self._auth.session, None
         if session is None:
             return
         try:
@@ -172,13 +131,19 @@ class Client:
         assert self._zone is not None
         return self._zone
 
+    async def _send_zone(self) -> tzinfo:
+        """The zone of the times sent to the server (server setting `time_zone`: see naming.py)."""
+        if self._time_zone == ZONE_SERVER:
+            return await self._server_zone()
+        return self._time_zone if isinstance(self._time_zone, tzinfo) else UTC
+
     async def list_cameras(self) -> list[Camera]:
         """config.web's cameras (and the server's timezone, kept for the times this client sends)."""
         return [camera.to_camera() for camera in (await self._config()).cameras]
 
     async def recordings(self, camera_id: str, span: TimeSpan) -> Recordings:
-        """search.web's clips in the span, adjacent clips merged."""
-        zone = await self._server_zone()
+        """search.web's clips in the span, adjacent clips merged; unknown when the reply does not say."""
+        zone = await self._send_zone()
         end = _whole_seconds_up(span.end)
         reply = await self.call(CreateSearch(camera_id, to_exacq(span.start, zone), to_exacq(end, zone)))
         if reply.search_id:
@@ -187,7 +152,7 @@ class Client:
                 await self.call(Logout(reply.search_id))
             except VmsDeskError as exc:
                 log.info("closing search on %s failed: %s", self._where, exc)
-        return Recordings(known=True, spans=reply.spans(span))
+        return reply.recordings(span)
 
     async def snapshot(self, camera_id: str, at: TimeSpan) -> bytes | None:
         """None: the recorded-frame endpoint's path is not in the public record (VENDOR-NOTES §4)."""
@@ -197,14 +162,18 @@ class Client:
     async def capabilities(self) -> Capabilities:
         """The server's export formats (mp4 when it lists none) and the `name` option."""
         if self._caps is None:
-            names = await self.call(GetFormats()) or (FALLBACK_FORMAT,)
+            try:
+                names = await self.call(GetFormats()) or (FALLBACK_FORMAT,)
+            except ProtocolError as exc:  # not the formats list (HTML, a proxy): the fallback format
+                log.info("%s sent no readable formats list: %s", self._where, exc)
+                names = (FALLBACK_FORMAT,)
             formats = tuple(FormatSpec(name=n, label=FORMAT_LABELS.get(n, n)) for n in names)
             self._caps = Capabilities(formats=formats, options=(NAME_OPTION,), recordings_known=True)
         return self._caps
 
     async def start_export(self, request: ExportRequest) -> ExportHandle:
         """Create the export; its id dies with this client's session (session_bound)."""
-        zone = await self._server_zone()
+        zone = await self._send_zone()
         start = to_exacq(request.span.start, zone)
         end = to_exacq(_whole_seconds_up(request.span.end), zone)
         name = str(request.options.get("name", "") or "")
@@ -224,24 +193,52 @@ class Client:
         status = await self.call(GetExportStatus(export_id))
         progress = max(0.0, min(1.0, status.progress / 100))
         if status.failed:
-            text = status.error or status.status or "no reason given"
+            code = status.code or ("success: false" if status.refused else status.status)
             return ExportStatus(
                 phase=ExportPhase.FAILED,
                 progress=progress,
-                error=f"exacqVision could not make the export: {text}. Check that the camera recorded "
-                "video in the span, then try again.",
+                error=with_server_words(
+                    "exacqVision could not make the export. Check that the camera recorded video in the "
+                    "span, then try again",
+                    status.error or status.status,
+                    code,
+                ),
                 vendor_error=status.error or status.status,
+                vendor_code=code,
             )
         if not status.done:
             return ExportStatus(phase=ExportPhase.RUNNING, progress=min(progress, 0.99))
         fmt = str(handle.data.get("format") or FALLBACK_FORMAT)
         name = handle.data.get("file_name")
+        fallback = name if isinstance(name, str) and name else file_name("", fmt)
         remote = RemoteFile(
-            name=name if isinstance(name, str) and name else file_name("", fmt),
+            name=await self._served_name(export_id) or fallback,
             locator=export_id,
             size=status.size if status.size is not None and status.size >= 0 else None,
         )
         return ExportStatus(phase=ExportPhase.DONE, progress=1.0, files=(remote,))
+
+    async def _served_name(self, export_id: str) -> str:
+        """The file name the server gives the download (Content-Disposition), made safe; "" if none.
+
+        Asked with `Range: bytes=0-0` and the body left unread, so at most a byte (or the first chunk
+        of a server that ignores Range) crosses the wire. A failure here only costs the name.
+        """
+        request = DownloadExport(export_id)
+        try:
+            session = await self._current_session()
+            async with self._funnel.stream(
+                request.method,
+                request.path,
+                params=[*request.params(), ("s", session)],
+                headers={"Range": "bytes=0-0"},
+            ) as body:
+                if "json" in body.response.headers.get("content-type", ""):
+                    return ""
+                return disposition_name(body.response.headers.get("content-disposition", ""))
+        except VmsDeskError as exc:
+            log.info("%s: no file name from the download of %s: %s", self._where, export_id, exc)
+            return ""
 
     @asynccontextmanager
     async def open_download(
@@ -254,12 +251,11 @@ class Client:
     async def _open(self, outer: AsyncExitStack, request: DownloadExport, offset: int) -> BodyStream:
         session = await self._current_session()
         for attempt in range(2):
+            params = [*request.params(), ("s", session)]
             async with AsyncExitStack() as stack:
                 try:
                     body = await stack.enter_async_context(
-                        self._funnel.stream(
-                            request.method, request.path, params=request.params(session), offset=offset
-                        )
+                        self._funnel.stream(request.method, request.path, params=params, offset=offset)
                     )
                 except NotFound as exc:
                     raise export_lost(self._where, request.export_id, exc.detail) from exc
@@ -276,9 +272,17 @@ class Client:
                     content += chunk
                     if len(content) > MAX_MESSAGE:  # a message, not a file: keep only what explains it
                         break
-                reply = self._reply(request, body.response.status_code, body.response.headers, content)
+                reply = Reply.of(
+                    HttpReply(
+                        body.response.status_code,
+                        content,
+                        body.response.headers,
+                        request.method,
+                        str(body.response.url),
+                    )
+                )
             if attempt or not reply.session_refused:
-                request.decode(reply)  # always raises: a JSON body is never the file
+                request.read(reply)  # always raises: a JSON body is never the file
             session = await self._relogin(session)
         raise ProtocolError(f"{self._where} did not send the export file.")  # pragma: no cover
 

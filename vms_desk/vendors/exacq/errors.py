@@ -11,6 +11,7 @@ from vms_desk.core.errors import (
     ServerError,
     VendorError,
 )
+from vms_desk.vendors._words import with_server_words
 from vms_desk.vendors.exacq.wire import Reply
 
 
@@ -19,44 +20,65 @@ def _detail(reply: Reply) -> str:
 
 
 def reply_error(reply: Reply) -> ServerError | None:  # noqa: PLR0911 - one branch per kind of refusal
-    """The error a reply stands for (after any re-login), or None when it is a success."""
-    said = f": the server said {reply.text!r}" if reply.text else ""
+    """The error a reply stands for (after any re-login), or None when it is a success.
+
+    Every message is our sentence followed by the server's own text and code (build item 4).
+    """
+    code = f"HTTP {reply.status}" if reply.status >= 400 else "success: false"
     if reply.status == 401:
         return AuthFailed(
-            f"{reply.where} refused the session even right after logging in again (HTTP 401){said}. "
-            "Check that this user may use the exacqVision Web Service.",
+            with_server_words(
+                f"{reply.where} refused the session even right after logging in again. Check that this user "
+                "may use the exacqVision Web Service",
+                reply.text,
+                code,
+            ),
             detail=_detail(reply),
         )
     if reply.status == 403:
         return VendorError(
-            f"{reply.where} refused the request: this user lacks the permission for it{said}. "
-            "Ask the exacqVision administrator for the permission (e.g. export video).",
-            code="HTTP 403",
+            with_server_words(
+                f"{reply.where} refused the request: this user lacks the permission for it. Ask the "
+                "exacqVision administrator for the permission (e.g. export video)",
+                reply.text,
+                code,
+            ),
+            code=code,
             vendor_text=reply.text,
             detail=_detail(reply),
         )
     if reply.status == 404:
         return NotFound(
-            f"{reply.where} does not know what was asked for (HTTP 404){said}. Check the server address "
-            "and that the camera still exists.",
+            with_server_words(
+                f"{reply.where} does not know what was asked for. Check the server address and that the "
+                "camera still exists",
+                reply.text,
+                code,
+            ),
             detail=_detail(reply),
         )
     if reply.status in (408, 429) or reply.status >= 500:
         return ServerBusy(
-            f"{reply.where} had a problem (HTTP {reply.status}); it may be busy: try again later, and check "
-            "the server if it keeps happening.",
+            with_server_words(
+                f"{reply.where} had a problem; it may be busy: try again later, and check the server if it "
+                "keeps happening",
+                reply.text,
+                code,
+            ),
             status=reply.status,
             detail=_detail(reply),
         )
     if reply.status >= 400 or reply.refused:
-        code = f"HTTP {reply.status}" if reply.status >= 400 else "success=false"
         if not reply.text and reply.body is None:
             return ProtocolError(
-                f"{reply.where} refused the request (HTTP {reply.status}).", detail=_detail(reply)
+                with_server_words(f"{reply.where} refused the request", "", code), detail=_detail(reply)
             )
         return VendorError(
-            f"{reply.where} refused the request{said or ' without saying why'}. Check the camera and the "
-            "times, then try again.",
+            with_server_words(
+                f"{reply.where} refused the request. Check the camera and the times, then try again",
+                reply.text,
+                code,
+            ),
             code=code,
             vendor_text=reply.text,
             detail=_detail(reply),

@@ -1,14 +1,17 @@
-"""One small request object per exacqVision Web Service endpoint: method, path, parameters, decoding.
+"""One small request object per exacqVision Web Service endpoint: a `vendors.request.Request`.
 
-`uses_session` requests get the current session id as `s=` and are repeated once after a re-login
-when the server refuses the session (the client's `call` funnel does that).
+Each class says what it sends (`route`, `params`, `form`) and how its reply reads (`read`, on the JSON
+view `wire.Reply`); `decode` is the Request base's entry point. Every status goes to `read`, which maps
+exacq's refusals itself (`accepts` covers them all). Session-bound requests (`authenticated`) get
+`s=SESSION` from the ExacqSession policy (session.py), which also logs in again once when the session
+is refused.
 """
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
+from abc import abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
 from vms_desk.core.errors import AuthFailed, NotFound, ProtocolError
 from vms_desk.vendors.exacq.errors import export_lost, raise_for, reply_error
@@ -22,28 +25,41 @@ from vms_desk.vendors.exacq.wire import (
     SearchReply,
     decode,
 )
+from vms_desk.vendors.request import Reply as HttpReply
+from vms_desk.vendors.request import Request
 
 T = TypeVar("T")
 Params = list[tuple[str, str]]
+EVERY_STATUS = frozenset(range(400, 600))
+EXAMPLE_EXPORT = "123e4567-e89b-12d3-a456-426655440000"  # the Redoc's example export id
 
 
-class Endpoint[T](ABC):
+class Endpoint[T](Request[T]):
     """What every request object declares: how it is sent and how its reply is read."""
 
     method: ClassVar[str] = "GET"
-    path: ClassVar[str]
-    uses_session: ClassVar[bool] = True
+    route: ClassVar[str]
+    accepts: ClassVar[frozenset[int]] = EVERY_STATUS
 
-    def params(self, session: str) -> Params:
-        """Query parameters (with `s=session` where the endpoint takes it)."""
+    @property
+    def path(self) -> str:
+        """The endpoint's path."""
+        return self.route
+
+    def params(self) -> Params:
+        """Query parameters (the policy adds `s=` to session-bound requests)."""
         return []
 
     def form(self) -> dict[str, str] | None:
         """The form body, for POSTs."""
         return None
 
+    def decode(self, reply: HttpReply) -> T:
+        """The typed result of an HTTP reply (see `read`)."""
+        return self.read(Reply.of(reply))
+
     @abstractmethod
-    def decode(self, reply: Reply) -> T:
+    def read(self, reply: Reply) -> T:
         """The typed result, or the typed error the reply stands for."""
 
 
@@ -52,8 +68,8 @@ class Login(Endpoint[LoginReply]):
     """POST /v1/login.web: form u, p, s (the server id) and responseVersion=2."""
 
     method: ClassVar[str] = "POST"
-    path: ClassVar[str] = "/v1/login.web"
-    uses_session: ClassVar[bool] = False
+    route: ClassVar[str] = "/v1/login.web"
+    authenticated: ClassVar[bool] = False
     user: str
     password: str = field(repr=False)
     server_id: str = "0"
@@ -62,7 +78,7 @@ class Login(Endpoint[LoginReply]):
         """The login form."""
         return {"u": self.user, "p": self.password, "s": self.server_id, "responseVersion": "2"}
 
-    def decode(self, reply: Reply) -> LoginReply:
+    def read(self, reply: Reply) -> LoginReply:
         """The session, or AuthFailed/NotFound/ServerBusy/ProtocolError with a sentence."""
         said = f" (the server said {reply.text!r})" if reply.text else ""
         if reply.status in (401, 403) or (200 <= reply.status < 300 and reply.refused):
@@ -86,109 +102,133 @@ class Login(Endpoint[LoginReply]):
             )
         return login
 
+    @classmethod
+    def example(cls) -> Self:
+        """An instance from harmless values."""
+        return cls("operator", "secret")
+
 
 @dataclass(frozen=True)
 class Logout(Endpoint[None]):
     """POST /v1/logout.web?s=ID: ends a session, or a search (the Redoc asks to log searches out)."""
 
     method: ClassVar[str] = "POST"
-    path: ClassVar[str] = "/v1/logout.web"
-    uses_session: ClassVar[bool] = False
+    route: ClassVar[str] = "/v1/logout.web"
+    authenticated: ClassVar[bool] = False
+    reads_body: ClassVar[bool] = False
     ident: str = field(repr=False)
 
-    def params(self, session: str) -> Params:
+    def params(self) -> Params:
         """s= the session or search id to end."""
         return [("s", self.ident)]
 
-    def decode(self, reply: Reply) -> None:
+    def read(self, reply: Reply) -> None:
         """The Redoc answers 302 to the login page; any status below 400 is a logout."""
         if reply.status >= 400:
             raise_for(reply)
+
+    @classmethod
+    def example(cls) -> Self:
+        """The Redoc's example search id."""
+        return cls("0x257a8942")
 
 
 @dataclass(frozen=True)
 class GetConfig(Endpoint[ConfigReply]):
     """GET /v1/config.web?s=&output=json: server name, timezone, cameras."""
 
-    path: ClassVar[str] = "/v1/config.web"
+    route: ClassVar[str] = "/v1/config.web"
 
-    def params(self, session: str) -> Params:
+    def params(self) -> Params:
         """s and output=json."""
-        return [("s", session), ("output", "json")]
+        return [("output", "json")]
 
-    def decode(self, reply: Reply) -> ConfigReply:
+    def read(self, reply: Reply) -> ConfigReply:
         """The configuration."""
         raise_for(reply)
         return decode(ConfigReply, reply)
+
+    @classmethod
+    def example(cls) -> Self:
+        """An instance from harmless values."""
+        return cls()
 
 
 @dataclass(frozen=True)
 class CreateSearch(Endpoint[SearchReply]):
     """GET /v1/search.web?s=&start=&end=&camera=&output=json: the recorded clips in a span."""
 
-    path: ClassVar[str] = "/v1/search.web"
+    route: ClassVar[str] = "/v1/search.web"
     camera: str
     start: str  # RFC 3339 with the server's offset
     end: str
 
-    def params(self, session: str) -> Params:
+    def params(self) -> Params:
         """The order public client code uses."""
         return [
-            ("s", session),
             ("start", self.start),
             ("end", self.end),
             ("camera", self.camera),
             ("output", "json"),
         ]
 
-    def decode(self, reply: Reply) -> SearchReply:
+    def read(self, reply: Reply) -> SearchReply:
         """The search result (no `search_id` when nothing was found)."""
         raise_for(reply)
         return decode(SearchReply, reply)
+
+    @classmethod
+    def example(cls) -> Self:
+        """The Redoc's sample span."""
+        return cls("1", "2018-06-20T13:56:21Z", "2018-06-20T14:01:21Z")
 
 
 @dataclass(frozen=True)
 class GetFormats(Endpoint[tuple[str, ...]]):
     """GET /v1/export.web with no parameters: the export formats (needs no session)."""
 
-    path: ClassVar[str] = "/v1/export.web"
-    uses_session: ClassVar[bool] = False
+    route: ClassVar[str] = "/v1/export.web"
+    authenticated: ClassVar[bool] = False
 
-    def decode(self, reply: Reply) -> tuple[str, ...]:
+    def read(self, reply: Reply) -> tuple[str, ...]:
         """The names, or () when the server gives no list (404, 401/403, not JSON, empty, refused).
 
         Choice: the Redoc says the list needs no parameters; a server that wants a session for it
         leaves the client on the fallback format rather than failing the export dialog.
         """
-        if reply.status in (401, 403, 404) or (reply.status < 300 and (reply.body is None or reply.refused)):
+        if reply.status in (401, 403, 404) or (reply.status < 300 and reply.refused):
             return ()
         raise_for(reply)
         return decode(FormatsReply, reply).formats
+
+    @classmethod
+    def example(cls) -> Self:
+        """An instance from harmless values."""
+        return cls()
 
 
 @dataclass(frozen=True)
 class CreateExport(Endpoint[str]):
     """GET /v1/export.web?camera=&s=&start=&end=&format=[&name=]: the new export's id."""
 
-    path: ClassVar[str] = "/v1/export.web"
+    route: ClassVar[str] = "/v1/export.web"
     camera: str
     start: str
     end: str
     format: str
     name: str = ""
 
-    def params(self, session: str) -> Params:
+    def params(self) -> Params:
         """The order public client code uses; `name` only when given."""
         params = [
             ("camera", self.camera),
-            ("s", session),
             ("start", self.start),
             ("end", self.end),
             ("format", self.format),
         ]
         return [*params, ("name", self.name)] if self.name else params
 
-    def decode(self, reply: Reply) -> str:
+    def read(self, reply: Reply) -> str:
         """The export id."""
         raise_for(reply)
         export_id = decode(ExportCreated, reply).export_id.strip()
@@ -199,25 +239,30 @@ class CreateExport(Endpoint[str]):
             )
         return export_id
 
+    @classmethod
+    def example(cls) -> Self:
+        """An instance from harmless values."""
+        return cls("1", "2018-06-20T13:56:21Z", "2018-06-20T14:01:21Z", "mp4")
+
 
 @dataclass(frozen=True)
 class _OnExport(Endpoint[T]):
     """A call about one export. Choice: `s=` is sent too (public clients omit it; the Redoc lists it),
     so that a dead session shows as a refusal and is renewed like on every other call."""
 
-    path: ClassVar[str] = "/v1/export.web"
+    route: ClassVar[str] = "/v1/export.web"
     action: ClassVar[str] = ""
     export_id: str
 
-    def params(self, session: str) -> Params:
+    def params(self) -> Params:
         """export=ID[&action=...]&s=SESSION."""
         params = [("export", self.export_id)]
         if self.action:
             params.append(("action", self.action))
-        return [*params, ("s", session)]
+        return params
 
     def check(self, reply: Reply) -> None:
-        """An unknown export (404, or success false after the re-login) is ExportLost."""
+        """An unknown export (404, or success false) is ExportLost."""
         if reply.status == 404 or (reply.refused and reply.status != 401):
             raise export_lost(
                 reply.where, self.export_id, f"{reply.request} -> HTTP {reply.status}: {reply.text!r}"
@@ -229,10 +274,18 @@ class _OnExport(Endpoint[T]):
 class GetExportStatus(_OnExport[ExportStatusWire]):
     """GET /v1/export.web?export=ID: progress (100 = ready)."""
 
-    def decode(self, reply: Reply) -> ExportStatusWire:
-        """The status."""
+    def read(self, reply: Reply) -> ExportStatusWire:
+        """The status; a 2xx `success: false` is a failed export with the server's words, not a lost one."""
+        if 200 <= reply.status < 300 and reply.refused:
+            status = decode(ExportStatusWire, reply)
+            return status.model_copy(update={"refused": True, "error": status.error or reply.text})
         self.check(reply)
         return decode(ExportStatusWire, reply)
+
+    @classmethod
+    def example(cls) -> Self:
+        """The Redoc's example export id."""
+        return cls(EXAMPLE_EXPORT)
 
 
 @dataclass(frozen=True)
@@ -241,7 +294,7 @@ class DownloadExport(_OnExport[None]):
 
     action: ClassVar[str] = "download"
 
-    def decode(self, reply: Reply) -> None:
+    def read(self, reply: Reply) -> None:
         """A JSON body instead of the file is a refusal: raise what it stands for."""
         self.check(reply)
         raise (
@@ -252,16 +305,27 @@ class DownloadExport(_OnExport[None]):
             )
         )
 
+    @classmethod
+    def example(cls) -> Self:
+        """The Redoc's example export id."""
+        return cls(EXAMPLE_EXPORT)
+
 
 @dataclass(frozen=True)
 class FinishExport(_OnExport[None]):
     """GET /v1/export.web?export=ID&action=finish: free the export on the server."""
 
     action: ClassVar[str] = "finish"
+    reads_body: ClassVar[bool] = False
 
-    def decode(self, reply: Reply) -> None:
+    def read(self, reply: Reply) -> None:
         """Nothing, or ExportLost when the server no longer knows the export."""
         self.check(reply)
+
+    @classmethod
+    def example(cls) -> Self:
+        """The Redoc's example export id."""
+        return cls(EXAMPLE_EXPORT)
 
 
 ENDPOINTS: tuple[type[Endpoint[Any]], ...] = (

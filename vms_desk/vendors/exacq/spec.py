@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from vms_desk.core.models import Vendor
 from vms_desk.core.times import from_iso, to_exacq
 from vms_desk.vendors.exacq.client import Client
+from vms_desk.vendors.exacq.naming import time_zone_setting
 from vms_desk.vendors.spec import ServerSettings, TimeCodec, VendorSpec
 
 if TYPE_CHECKING:
@@ -20,6 +21,17 @@ class ExacqSettings(ServerSettings):
     """exacqVision server settings."""
 
     server_id: str = Field(default="", description="the login's server number `s` (default 0)")
+    time_zone: str = Field(
+        default="",
+        description="the zone of the times sent: utc (default), server (config.web's offset) or "
+        "e.g. America/New_York",
+    )
+
+    @field_validator("time_zone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        time_zone_setting({"time_zone": value})  # InputError with the client's sentence when unknown
+        return value
 
 
 def _simulator(state: SimState) -> Any:

@@ -6,12 +6,14 @@ the public record leaves open (VENDOR-NOTES §6.10) are read leniently; each suc
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, timedelta, timezone, tzinfo
 from typing import Annotated, Any, TypeVar
 
+import httpx
 from pydantic import (
     AliasChoices,
     BaseModel,
@@ -23,10 +25,20 @@ from pydantic import (
 )
 
 from vms_desk.core.errors import ProtocolError
-from vms_desk.core.models import Camera, TimeSpan
+from vms_desk.core.models import Camera, Recordings, TimeSpan
 from vms_desk.core.times import from_iso, server_zone
+from vms_desk.vendors.request import Reply as HttpReply
 
 VENDOR = "exacqVision"
+EXCERPT = 300
+
+
+def _origin(url: str) -> str:
+    parsed = httpx.URL(url)
+    port = f":{parsed.port}" if parsed.port else ""
+    return f"{parsed.scheme}://{parsed.host}{port}"
+
+
 # Choice: the keys a refusal's text may come under (the Redoc shows none; the sim uses `error`).
 _TEXT_KEYS = ("error", "reason", "message", "msg", "errorMessage", "status_text")
 # Choice: camera `state` values read as offline (the field is only named by a third-party note).
@@ -48,6 +60,20 @@ class Reply:
     excerpt: str
     where: str  # "exacqVision at http://host:port", for messages
     request: str  # "GET /v1/config.web", for the log
+
+    @classmethod
+    def of(cls, reply: HttpReply) -> Reply:
+        """The JSON view of an HTTP reply (the body is read as an object when it is one)."""
+        body: dict[str, Any] | None = None
+        if reply.content.lstrip()[:1] == b"{" or "json" in reply.headers.get("content-type", ""):
+            try:
+                parsed = json.loads(reply.content)
+            except ValueError:
+                parsed = None
+            body = parsed if isinstance(parsed, dict) else None
+        excerpt = reply.content[:EXCERPT].decode("utf-8", "replace")
+        where = f"{VENDOR} at {_origin(reply.url)}" if reply.url else VENDOR
+        return cls(reply.status, body, excerpt, where, f"{reply.method} {reply.path}")
 
     @property
     def refused(self) -> bool:
@@ -176,21 +202,72 @@ class Clip(_Wire):
 
 
 class VideoInfo(_Wire):
-    """One camera's part of a search reply."""
+    """One camera's part of a search reply (public client code's shape; not in the Redoc sample)."""
 
     clips: tuple[Clip, ...] = ()
 
 
+def _counts(value: Any) -> tuple[int, ...] | None:
+    """The frame counts in `frameCounts` (an object per camera, or a list), or None when unreadable.
+
+    Choice: the Redoc sample hides the object's contents; numbers are read wherever they sit.
+    """
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list | tuple) else None
+    if items is None:
+        return None
+    found: list[int] = []
+    for item in items:
+        number = item
+        if isinstance(item, dict):
+            number = next((item[k] for k in ("count", "frames", "frameCount") if k in item), None)
+        if isinstance(number, int | float) and not isinstance(number, bool):
+            found.append(int(number))
+    return tuple(found) if found else None
+
+
 class SearchReply(_Wire):
-    """GET /v1/search.web: `search_id` (absent when nothing was found) and videoInfo[].clips."""
+    """GET /v1/search.web (Create a Search).
+
+    The Redoc's sample reply is `search_id, frames, start_time, end_time, frameCounts, audioInfo`: it
+    has no per-clip list. Public client code (EXM) reads `videoInfo[].clips[]` and takes a missing
+    `search_id` for "nothing found". Both are read (docs/vendors/exacq.md, point 8):
+    - clips present: those spans, known;
+    - no `search_id` (EXM), or `frames` 0, or every frame count 0: known, nothing recorded;
+    - frames found but no clip list: unknown (the reply says that something is recorded, not where).
+    """
 
     search_id: Text | None = Field(None, validation_alias=AliasChoices("search_id", "searchId", "sessionId"))
-    video_info: tuple[VideoInfo, ...] = Field((), validation_alias=AliasChoices("videoInfo", "video_info"))
+    video_info: tuple[VideoInfo, ...] | None = Field(
+        None, validation_alias=AliasChoices("videoInfo", "video_info")
+    )
+    frames: int | None = None
+    start_time: str = ""
+    end_time: str = ""
+    frame_counts: Any = Field(None, validation_alias=AliasChoices("frameCounts", "frame_counts"))
+
+    @field_validator("frames", mode="before")
+    @classmethod
+    def _frames(cls, value: Any) -> Any:
+        try:
+            return None if value is None or value == "" or isinstance(value, bool) else int(value)
+        except (TypeError, ValueError):
+            return None
+
+    def recordings(self, within: TimeSpan) -> Recordings:
+        """What the reply says is recorded in `within`: spans, nothing, or unknown (see the class)."""
+        if self.video_info is not None and any(info.clips for info in self.video_info):
+            return Recordings(known=True, spans=self.spans(within))
+        counts = _counts(self.frame_counts)
+        if self.frames == 0 or (counts is not None and not any(counts)):
+            return Recordings(known=True)
+        if self.frames is None and counts is None and (not self.search_id or self.video_info is not None):
+            return Recordings(known=True)  # EXM's shape: no id, or an empty clip list, means nothing found
+        return Recordings(known=False)
 
     def spans(self, within: TimeSpan) -> tuple[TimeSpan, ...]:
         """The clips clipped to `within`, adjacent and overlapping clips merged, in time order."""
         found: list[TimeSpan] = []
-        for info in self.video_info:
+        for info in self.video_info or ():
             for clip in info.clips:
                 start, end = from_iso(clip.start, VENDOR), from_iso(clip.end, VENDOR)
                 if end < start:
@@ -250,7 +327,9 @@ class ExportStatusWire(_Wire):
     progress: float = 0.0
     status: Text = Field("", validation_alias=AliasChoices("status", "state"))
     error: Text = Field("", validation_alias=AliasChoices("error", "errorMessage", "error_message"))
+    code: Text = Field("", validation_alias=AliasChoices("code", "errorCode", "error_code"))
     size: int | None = None
+    refused: bool = False  # a 2xx reply with success false: the export failed (issue 9 point 7)
 
     @field_validator("progress", mode="before")
     @classmethod
@@ -260,7 +339,12 @@ class ExportStatusWire(_Wire):
     @property
     def failed(self) -> bool:
         """True when the server reports the export failed."""
-        return self.status.strip().lower() in _FAILED_STATES or bool(self.error.strip()) or self.progress < 0
+        return (
+            self.refused
+            or self.status.strip().lower() in _FAILED_STATES
+            or bool(self.error.strip())
+            or self.progress < 0
+        )
 
     @property
     def done(self) -> bool:

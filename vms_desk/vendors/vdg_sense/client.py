@@ -1,46 +1,43 @@
-"""The VDG Sense client: HTTP Basic on `/command`, devices, server-side exports, share-mapped files.
+"""The VDG Sense client: the documented digest login or HTTP Basic, devices, server-side exports, shares.
 
 The API session is carried by whatever cookies the server sets; the client keeps them itself (never
 the shared HTTP client's jar, which other servers on the same host would share) and remembers a hash
 of them in each export handle, because VDG export ids die with their session (VENDOR-NOTES §3.2).
-Settings: `share_server_prefix` and `share_local_path` (see share.py).
+Settings: `share_server_prefix` and `share_local_path` (see share.py); `login`, `digest_nonce` and
+`digest_recipe` (see login.py).
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
+import logging
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 import httpx
-from lxml import etree
 
-from vms_desk.core.errors import ExportLost, InputError, NotFound, VendorError
+from vms_desk.core.errors import ExportLost, InputError, NotFound, ServerError, VendorError
 from vms_desk.core.export import ExportRequest
 from vms_desk.core.models import Camera, Recordings, ServerConfig, ServerInfo, TimeSpan, Vendor
 from vms_desk.core.options import Capabilities, FormatSpec, OptionKind, OptionSpec
 from vms_desk.core.protocol import Download, ExportHandle, ExportPhase, ExportStatus, RemoteFile
-from vms_desk.vendors._http import Funnel, status_error
+from vms_desk.vendors._http import Funnel, reply_error
+from vms_desk.vendors._words import with_server_words
+from vms_desk.vendors._xml import child_text
+from vms_desk.vendors.request import server_words
+from vms_desk.vendors.vdg_sense.login import LoginSettings
 from vms_desk.vendors.vdg_sense.requests import (
-    COMMAND_PATH,
-    INFO_PATH,
     DeleteExport,
     ExportVideo,
     GetDeviceList,
     GetExportVideoStatus,
     VdgCommand,
 )
+from vms_desk.vendors.vdg_sense.session import VdgSession
 from vms_desk.vendors.vdg_sense.share import ShareMapping, new_files, read_local, snapshot
-from vms_desk.vendors.vdg_sense.wire import (
-    UNKNOWN_EXPORT,
-    ExportEntry,
-    check_result,
-    parse_devices,
-    parse_export_id,
-    parse_exports,
-    parse_version,
-)
+from vms_desk.vendors.vdg_sense.wire import UNKNOWN_EXPORT, ExportEntry, check_result
+
+log = logging.getLogger(__name__)
 
 FORMATS = (FormatSpec(name="native", label="VDG native export (written on the server)"),)
 OPTIONS = (
@@ -63,58 +60,62 @@ OPTIONS = (
 
 
 class Client:
-    """VDG Sense (API 2.7.3+) behind the vendor protocol (VENDOR-NOTES §3 and its Decisions)."""
+    """VDG Sense (API 2.7.3+) behind the vendor protocol (VENDOR-NOTES §3, docs/vendors/vdg-sense.md)."""
 
     vendor = Vendor.VDG_SENSE
 
     def __init__(self, config: ServerConfig, password: str | None, http: httpx.AsyncClient) -> None:
         self.config = config
-        self._basic = httpx.BasicAuth(config.user, password or "")
-        self._funnel = Funnel(http, config.url, config.label)
         self._share = ShareMapping.from_settings(config.settings)
-        self._cookies: dict[str, str] = {}
+        login = LoginSettings.from_settings(config.settings)
+        self._auth = VdgSession(config.user, password or "", login, config.label)
+        self._funnel = Funnel(http, config.url, config.label, auth=self._auth)
+
+    @property
+    def login_scheme(self) -> str | None:
+        """The scheme that got a command through: "AuthenticateUserDigest" or "HTTP Basic"."""
+        return self._auth.login_scheme
 
     # --- the one command funnel ---------------------------------------------------------------------
     def _session(self) -> str:
         """A hash naming the current API session ("" while the server has set no cookie)."""
-        if not self._cookies:
-            return ""
-        joined = "; ".join(f"{k}={v}" for k, v in sorted(self._cookies.items()))
-        return hashlib.sha256(joined.encode()).hexdigest()[:16]
+        return self._auth.hash()
 
-    async def command(self, request: VdgCommand, *, path: str = "") -> etree._Element:
-        """Send a command with Basic auth and the session cookies; a negative errorcode is VendorError."""
-        body = request.body()
-        # An explicit Cookie header (even empty) keeps httpx's shared jar out of this session.
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self._cookies.items())}
-        if body is not None:
-            headers["Content-Type"] = "text/xml; charset=utf-8"
-        response = await self._funnel.send(
-            request.method,
-            COMMAND_PATH,
-            params=[("command", request.command), *request.params()],
-            headers=headers,
-            content=body,
-            auth=self._basic,
-        )
-        self._cookies.update(response.cookies.items())
-        return check_result(response.content, command=request.command, path=path)
+    async def command[R](self, request: VdgCommand[R]) -> R:
+        """Send a command (vendors.request) in the current session; a refused session is logged in again
+        once by the VdgSession policy. A negative errorcode is a VendorError; a 401 after the login is
+        AuthFailed naming the schemes tried; every message ends with the server's words."""
+        reply = await self._funnel.exchange(request)
+        self._auth.absorb(reply)
+        if reply.status == 401:
+            words = server_words(reply)
+            try:  # the words are the XML's description when the 401 carries a <result>
+                words = child_text(check_result(reply.content, command="login"), "description") or words
+            except VendorError as exc:
+                words = exc.vendor_text or words
+            except ServerError:
+                pass
+            raise self._auth.refusal_error(reply, words)
+        if reply.status >= 400:
+            raise reply_error(reply, self.config.label)
+        return request.decode(reply)
 
     # --- protocol -----------------------------------------------------------------------------------
     async def connect(self) -> ServerInfo:
-        """Read the API version from `/info` (no auth; absent before 2.6.1) and check the login."""
-        response = await self._funnel.send("GET", INFO_PATH, check=False)
-        version = ""
-        if response.status_code == 200:
-            version = parse_version(response.content)
-        elif response.status_code != 404 and (error := status_error(response, self.config.label)):
-            raise error
+        """Read `/info`, log in (digest, then Basic: see login.py) and list the devices.
+
+        The scheme that worked is `login_scheme`, logged, and named in the version text.
+        """
+        version, _ = await self._auth.read_info(self._funnel)
         await self.list_cameras()
-        return ServerInfo(vendor=self.vendor, name=self.config.name, version=version)
+        signed = f"signed in with {self.login_scheme}"
+        return ServerInfo(
+            vendor=self.vendor, name=self.config.name, version=f"{version} ({signed})" if version else signed
+        )
 
     async def list_cameras(self) -> list[Camera]:
         """Every device from getDeviceList, with id `<serverid>/<deviceid>`."""
-        return parse_devices(await self.command(GetDeviceList()))
+        return await self.command(GetDeviceList())
 
     async def recordings(self, camera_id: str, span: TimeSpan) -> Recordings:
         """No documented recordings listing for the HTTP API: unknown."""
@@ -154,7 +155,7 @@ class Client:
             body = ExportVideo(serverid, deviceid, request.span.start, request.span.end, path, bandwidth)
         except ValueError as exc:  # lxml refuses characters XML cannot carry
             raise InputError(f"The export folder {path!r} contains characters that cannot be sent.") from exc
-        export_id = parse_export_id(await self.command(body, path=path))
+        export_id = await self.command(body)
         return ExportHandle(
             export_ids=(export_id,),
             session_bound=True,
@@ -181,7 +182,7 @@ class Client:
         """This handle's export in the current session, or ExportLost."""
         ident = handle.export_ids[0]
         try:
-            root = await self.command(GetExportVideoStatus(ident))
+            entries = await self.command(GetExportVideoStatus(ident))
         except VendorError as exc:
             if exc.code == str(UNKNOWN_EXPORT):
                 raise self._lost(handle) from exc
@@ -189,7 +190,7 @@ class Client:
         if handle.data.get("session", "") != self._session():
             raise self._lost(handle)  # the same small id may now name another export of a new session
         serverid, _, deviceid = str(handle.data.get("camera_id", "")).partition("/")
-        for entry in parse_exports(root):
+        for entry in entries:
             ours = (
                 any(
                     d.serverid.lower() == serverid.lower() and d.deviceid.lower() == deviceid.lower()
@@ -210,12 +211,20 @@ class Client:
             return ExportStatus(
                 phase=phase,
                 progress=progress,
-                error=f"VDG Sense could not export into {path}: {failure}. Try again, or pick another span.",
+                error=with_server_words(
+                    f"VDG Sense could not export into {path}. Try again, or pick another span",
+                    failure,
+                    entry.words,
+                    label="status",
+                ),
                 vendor_error=failure,
+                vendor_code=entry.words,
                 server_path=path,
             )
         if phase is ExportPhase.RUNNING:
-            return ExportStatus(phase=phase, progress=progress, server_path=path)
+            # The server's own status word, verbatim, so an unknown word shows in the job's events.
+            said = f"VDG Sense reports: {entry.words}" if entry.words else ""
+            return ExportStatus(phase=phase, progress=progress, server_path=path, message=said)
         return await self._done(handle, path)
 
     async def _done(self, handle: ExportHandle, path: str) -> ExportStatus:
@@ -275,5 +284,5 @@ class Client:
                 raise
 
     async def aclose(self) -> None:
-        """No documented logout for Basic auth: forget the session cookies."""
-        self._cookies.clear()
+        """No documented logout: forget the session cookies (the next call logs in again)."""
+        self._auth.forget()

@@ -13,6 +13,7 @@ from vms_desk.core.options import Capabilities
 from vms_desk.core.times import from_vdg, to_vdg
 from vms_desk.vendors.spec import ServerSettings, TimeCodec, VendorSpec
 from vms_desk.vendors.vdg_sense.client import FORMATS, OPTIONS, Client
+from vms_desk.vendors.vdg_sense.login import LoginSettings
 from vms_desk.vendors.vdg_sense.share import ShareMapping
 
 if TYPE_CHECKING:
@@ -28,6 +29,25 @@ class VdgSenseSettings(ServerSettings):
     share_local_path: str = Field(
         default="", description=r"the same folder as this workstation reads it, e.g. \\vdg01\Exports"
     )
+    login: str = Field(
+        default="",
+        description="auto (the documented AuthenticateUserDigest login, then HTTP Basic), digest or basic",
+    )
+    digest_nonce: str = Field(
+        default="",
+        description="the client-type nonce of the digest login (default: the article's AR5chsWVZagPfMpB)",
+    )
+    digest_recipe: str = Field(
+        default="", description="what SHA-1 digests, in order (default nonce,timestamp,password)"
+    )
+
+    @model_validator(mode="after")
+    def _login(self) -> Self:
+        # The client's own reading of the login settings: InputError with its sentence when wrong.
+        LoginSettings.from_settings(
+            {"login": self.login, "digest_nonce": self.digest_nonce, "digest_recipe": self.digest_recipe}
+        )
+        return self
 
     @model_validator(mode="after")
     def _mapping(self) -> Self:

@@ -1,11 +1,19 @@
 """Decoding VDG Sense replies in one place: `<result errorcode>`, devices, exports, and vendor errors.
 
 Tags are matched case-insensitively (the vendor says they are). The status strings of an export are
-not documented: a status containing "fail" or "error" is a failure, "completed"/"done"/"finished"/
-"ready"/"ok" (or progress 100 with no other word) is done, anything else is still running. A choice.
+not documented (docs/vendors/vdg-sense.md, point 11), so, a choice:
+- a status with a failure word ("fail", "error", "abort", "cancel", "unsuccessful") is a failure;
+- a status with a done word anywhere in it ("Completed successfully", "Done", "Finished", "Ready") is
+  done, and so is a full progress with no word;
+- the export-level `<status>` counts as much as the devices' (a reply may carry only that one);
+- progress is 0-100, unless it is written as a fraction ("0.25", "1.0"): then it is 0-1;
+- any other word is kept verbatim and read as still running.
 """
 
 from __future__ import annotations
+
+import re
+from datetime import datetime
 
 from lxml import etree
 from pydantic import BaseModel, ConfigDict
@@ -13,11 +21,15 @@ from pydantic import BaseModel, ConfigDict
 from vms_desk.core.errors import ProtocolError, VendorError
 from vms_desk.core.models import Camera
 from vms_desk.core.protocol import ExportPhase
+from vms_desk.core.times import from_vdg
+from vms_desk.vendors._words import with_server_words
 from vms_desk.vendors._xml import attr, child_text, children, local_name, parse_xml
 
 VENDOR = "VDG Sense"
-DONE_WORDS = frozenset({"completed", "complete", "done", "finished", "ready", "ok", "success"})
-FAILED_WORDS = ("fail", "error", "abort", "cancel")
+DONE_WORDS = frozenset(
+    {"completed", "complete", "done", "finished", "ready", "ok", "success", "successful", "succeeded"}
+)
+FAILED_WORDS = ("fail", "error", "abort", "cancel", "unsuccessful", "not completed")
 OFFLINE_WORDS = ("offline", "disconnect", "lost", "error", "unavailable")
 UNKNOWN_EXPORT = -57  # "No exportid": also what the simulator answers for an id its session lacks
 
@@ -46,12 +58,11 @@ def vendor_error(code: int, description: str, *, command: str, path: str = "") -
     """The typed error for a negative errorcode, with a sentence for the user."""
     template = _SENTENCES.get(code)
     if template is None:
-        text = f": {description}" if description else ""
-        message = f"VDG Sense refused {command} (error {code}{text})."
+        sentence = f"VDG Sense refused {command} (error {code})."
     else:
-        message = template.format(command=command, path=path or "the given folder")
+        sentence = template.format(command=command, path=path or "the given folder")
     return VendorError(
-        message,
+        with_server_words(sentence, description, code),
         code=str(code),
         vendor_text=description,
         detail=f"{command}: errorcode {code} {description!r}",
@@ -134,24 +145,34 @@ def parse_export_id(root: etree._Element) -> str:
     raise ProtocolError(f"The {VENDOR} server accepted the export but sent no export id.")
 
 
+def word_phase(status: str) -> ExportPhase | None:
+    """The phase a status word names (failure words first), or None when it names neither."""
+    text = status.strip().lower()
+    if not text:
+        return None
+    if any(word in text for word in FAILED_WORDS):
+        return ExportPhase.FAILED
+    if any(word in DONE_WORDS for word in re.findall(r"[a-z]+", text)):
+        return ExportPhase.DONE
+    return None
+
+
 class DevicePart(_Wire):
-    """One device's part of an export: progress 0-100 and its status string."""
+    """One device's part of an export: progress as a fraction 0..1 and its status string."""
 
     serverid: str
     deviceid: str
-    progress: float = 0.0
+    progress: float = 0.0  # 0..1 (see `progress_fraction`)
     status: str = ""
     description: str = ""
 
     @property
     def phase(self) -> ExportPhase:
         """Where this device's part stands (see the module docstring for the choice)."""
-        status = self.status.strip().lower()
-        if any(word in status for word in FAILED_WORDS):
-            return ExportPhase.FAILED
-        if status in DONE_WORDS or (self.progress >= 100 and not status):
-            return ExportPhase.DONE
-        return ExportPhase.RUNNING
+        named = word_phase(self.status)
+        if named is not None:
+            return named
+        return ExportPhase.DONE if self.progress >= 1.0 else ExportPhase.RUNNING
 
 
 class ExportEntry(_Wire):
@@ -160,27 +181,52 @@ class ExportEntry(_Wire):
     export_id: str
     path: str = ""
     status: str = ""
+    description: str = ""
     devices: tuple[DevicePart, ...] = ()
 
     def summary(self) -> tuple[ExportPhase, float, str]:
-        """(phase, progress 0..1, the vendor's failure text): running while any device runs."""
-        if not self.devices:
-            return ExportPhase.RUNNING, 0.0, ""
-        phases = [d.phase for d in self.devices]
-        progress = sum(min(100.0, max(0.0, d.progress)) for d in self.devices) / len(self.devices) / 100
-        if ExportPhase.RUNNING in phases:
-            return ExportPhase.RUNNING, min(progress, 0.99), ""
+        """(phase, progress 0..1, the vendor's failure text).
+
+        A failure word, on the export or on a device, fails it; a done word on the export ends it;
+        otherwise it runs while any device runs.
+        """
+        progress = (
+            sum(min(1.0, max(0.0, d.progress)) for d in self.devices) / len(self.devices)
+            if self.devices
+            else 0.0
+        )
         failed = [d for d in self.devices if d.phase is ExportPhase.FAILED]
-        if failed:
-            return ExportPhase.FAILED, progress, "; ".join(d.description or d.status for d in failed)
+        export_phase = word_phase(self.status)
+        if export_phase is ExportPhase.FAILED or failed:
+            texts = [d.description or d.status for d in failed] or [self.description or self.status]
+            return ExportPhase.FAILED, progress, "; ".join(dict.fromkeys(t for t in texts if t))
+        if export_phase is ExportPhase.DONE:
+            return ExportPhase.DONE, 1.0, ""
+        if not self.devices or any(d.phase is ExportPhase.RUNNING for d in self.devices):
+            return ExportPhase.RUNNING, min(progress, 0.99), ""
         return ExportPhase.DONE, 1.0, ""
 
+    @property
+    def words(self) -> str:
+        """Every status word the server gave for this export, verbatim (for the job's events)."""
+        found = [self.status, *(d.status for d in self.devices)]
+        return "; ".join(dict.fromkeys(w for w in found if w))
 
-def _number(text: str) -> float:
+
+def progress_fraction(text: str) -> float:
+    """A device's progress as 0..1: "45" and "45%" are percent, "0.45" and "1.0" are a fraction.
+
+    Choice: the scale is not documented. Whole numbers are read as percent (the likely 0-100); a number
+    written with a decimal point and at most 1 is read as a fraction, so a 0-1 server also ends.
+    """
+    raw = text.strip().rstrip("%").strip()
     try:
-        return float(text.strip().rstrip("%"))
+        value = float(raw)
     except ValueError:
         return 0.0
+    if "." in raw and value <= 1.0 and not text.strip().endswith("%"):
+        return value
+    return value / 100
 
 
 def parse_exports(root: etree._Element) -> list[ExportEntry]:
@@ -192,7 +238,7 @@ def parse_exports(root: etree._Element) -> list[ExportEntry]:
                 DevicePart(
                     serverid=child_text(d, "serverid"),
                     deviceid=child_text(d, "deviceid"),
-                    progress=_number(child_text(d, "progress", "0")),
+                    progress=progress_fraction(child_text(d, "progress", "0")),
                     status=child_text(d, "status"),
                     description=child_text(d, "description"),
                 )
@@ -204,15 +250,39 @@ def parse_exports(root: etree._Element) -> list[ExportEntry]:
                     export_id=child_text(node, "exportid"),
                     path=child_text(node, "path"),
                     status=child_text(node, "status"),
+                    description=child_text(node, "description"),
                     devices=parts,
                 )
             )
     return entries
 
 
+def parse_info(data: bytes) -> tuple[str, datetime | None]:
+    """`/info`: (API version, the server's UTC clock); ("", None) where unreadable (informative only).
+
+    The article's own example is malformed (`<utc>…<!-- utc--> <version>…</utc></apiinfo></apiinfo>`);
+    a reply that does not parse is searched for the two values as text.
+    """
+    try:
+        root = parse_xml(data, VENDOR)
+        version, utc = child_text(root, "version"), child_text(root, "utc")
+        if not version:
+            version = next((child_text(e, "version") for e in root.iter() if child_text(e, "version")), "")
+    except ProtocolError:
+        text = data.decode("utf-8", "replace")
+        found_version = re.search(r"<version>\s*([^<\s]+)\s*<", text, re.IGNORECASE)
+        found_utc = re.search(r"<utc>\s*(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?)", text, re.IGNORECASE)
+        version = found_version.group(1) if found_version else ""
+        utc = found_utc.group(1) if found_utc else ""
+    clock = None
+    if utc:
+        try:
+            clock = from_vdg(utc.strip())
+        except ProtocolError:
+            clock = None
+    return version, clock
+
+
 def parse_version(data: bytes) -> str:
     """The API version from `/info` ("" when unreadable: it is informative only)."""
-    try:
-        return child_text(parse_xml(data, VENDOR), "version")
-    except ProtocolError:
-        return ""
+    return parse_info(data)[0]
