@@ -13,7 +13,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import START
+from custody_helpers import START
 
 from vms_desk.core.errors import InputError, VmsDeskError
 from vms_desk.custody.bundle import make_bundle
@@ -114,7 +114,7 @@ SCRIPT = """
 import os, sys
 from pathlib import Path
 sys.path.insert(0, {tests!r})
-from conftest import make_export
+from custody_helpers import make_export
 from vms_desk.custody import bundle
 from vms_desk.custody.case import CaseFile, CaseHeader
 from vms_desk.evidence.audit import AuditLog

@@ -11,7 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import START
+from custody_helpers import START
 
 from vms_desk.core.errors import InputError
 from vms_desk.custody.case import CaseFile, CaseHeader, case_from_jobs
