@@ -1,4 +1,4 @@
-"""Fixtures of the custody tests (the helpers they use live in custody_helpers.py)."""
+"""Fixtures for the custody tests: an audit log of their own, fresh export folders."""
 
 from __future__ import annotations
 

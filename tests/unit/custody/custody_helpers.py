@@ -1,4 +1,6 @@
-"""Real export folders for the custody tests: H.264 made by the simulators' media code, real manifests."""
+"""Real export folders for the custody tests: H.264 made by the simulators' media code, real manifests.
+
+A module of its own (not conftest) so that tests and subprocesses import it by a unique name."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import av
 import pytest
-from custody_helpers import ZIP_PASSWORD
+from custody_helpers import START, ZIP_PASSWORD
 
 from vms_desk.core.errors import InputError, StorageError, VmsDeskError
 from vms_desk.custody.caption import caption_time
@@ -78,8 +78,6 @@ def test_caption_transcodes_and_names_the_zone(export_factory: Callable[..., Pat
 
 
 def test_caption_text_is_the_recorded_time_with_its_zone() -> None:
-    from custody_helpers import START
-
     assert caption_time(START, BERLIN) == "2026-11-20 14:05:00.000 CET (UTC+01:00)"
     assert caption_time(START, ZoneInfo("UTC")) == "2026-11-20 13:05:00.000 UTC"
 
