@@ -122,6 +122,8 @@ class Client:
             self._cameras = {c.id: c for c in cameras}
             return cameras
         assert last is not None
+        if self._web2 is not None:
+            raise last  # web2 answered before: this is an outage or a lost camera list, not a wrong address
         raise type(last)(
             f"{self.config.label} has no Web-server 2.0 (web2) camera list at {' or '.join(tried)}. "
             "Set web2_url in the server's settings to the web2 module's address, e.g. http://host:8085/web2."
