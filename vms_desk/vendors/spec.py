@@ -57,7 +57,9 @@ class ServerSettings(BaseModel):
     secret_keys: ClassVar[frozenset[str]] = frozenset()
 
     tls_sha256: str = Field(
-        default="", description="trust an HTTPS server by its certificate's SHA-256 fingerprint"
+        default="",
+        title="TLS fingerprint",
+        description="trust an HTTPS server by its certificate's SHA-256 fingerprint",
     )
 
     @field_validator("tls_sha256")

@@ -15,11 +15,15 @@ def available_vendors() -> list[Vendor]:
     return list(SPECS)
 
 
-def settings_help(vendor: Vendor) -> dict[str, str]:
-    """The vendor's server-setting keys with their one-line help (vendor keys first)."""
+def settings_help(vendor: Vendor) -> dict[str, tuple[str, str]]:
+    """The vendor's server-setting keys with a label and their one-line help (vendor keys first)."""
     from vms_desk.vendors.registry import spec
 
-    return spec(vendor).settings.help()
+    model = spec(vendor).settings
+    return {
+        key: (model.model_fields[key].title or key.replace("_", " ").capitalize(), text)
+        for key, text in model.help().items()
+    }
 
 
 def check_settings(vendor: Vendor, values: dict[str, str]) -> dict[str, str]:

@@ -96,7 +96,8 @@ class ServerDialog(QDialog):
         form.addRow("User", self.user)
         form.addRow("Password", self.password)
         form.addRow("", self.password_note)
-        form.addRow(self._settings_box())
+        # The vendor's own server settings follow, one row each, rebuilt when the vendor changes.
+        self.settings_form, self._settings_first_row = form, form.rowCount()
         test_row = QHBoxLayout()
         test_row.addWidget(self.test_button)
         test_row.addWidget(self.result, 1)
@@ -115,29 +116,21 @@ class ServerDialog(QDialog):
         if config is not None:
             self._fill(config)
 
-    def _settings_box(self) -> QWidget:
-        """The vendor's server settings, one row each (filled by `_build_settings`)."""
-        self.settings_form = QFormLayout()
-        self.settings_form.setContentsMargins(0, 0, 0, 0)
-        box = QWidget(objectName="serverSettings")
-        box.setLayout(self.settings_form)
-        return box
-
     def _build_settings(self) -> None:
         """One field per server setting the chosen vendor declares, its help as placeholder and tip."""
-        while self.settings_form.rowCount():
-            self.settings_form.removeRow(0)
+        while self.settings_form.rowCount() > self._settings_first_row:
+            self.settings_form.removeRow(self._settings_first_row)
         self._setting_edits = {}
         data = self.vendor.currentData()
         if data is None:
             return
         vendor = Vendor(data)  # Qt hands the enum back as its text
-        for key, help_text in settings_help(vendor).items():
+        for key, (label, help_text) in settings_help(vendor).items():
             edit = QLineEdit(objectName=f"setting_{key}", placeholderText=help_text)
             edit.setToolTip(help_text)
             edit.setText(self._settings.get(key, ""))
             self._setting_edits[key] = edit
-            self.settings_form.addRow(key.replace("_", " ").capitalize(), edit)
+            self.settings_form.addRow(label, edit)
 
     def _fill(self, config: ServerConfig) -> None:
         index = self.vendor.findData(config.vendor)

@@ -20,7 +20,11 @@ if TYPE_CHECKING:
 class AxxonOneSettings(ServerSettings):
     """Axxon One server settings."""
 
-    prefix: str = Field(default="", description="the Web-Server prefix, e.g. /asip-api (default: none)")
+    prefix: str = Field(
+        default="",
+        title="Web-Server prefix",
+        description="the Web-Server prefix, e.g. /asip-api (default: none)",
+    )
 
 
 def _capabilities(_: ServerConfig) -> Capabilities:

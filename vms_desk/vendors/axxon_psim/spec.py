@@ -22,11 +22,13 @@ class AxxonPsimSettings(ServerSettings):
 
     web2_url: str = Field(
         default="",
+        title="web2 address",
         description="the web2 module's address, e.g. http://host:8085/web2 (default: the server's host on "
         "port 8085, then the server URL)",
     )
     web2_version: str = Field(
         default="",
+        title="web2 version",
         description="the version sent with config.properties (default: read from web2's product/version)",
     )
 

@@ -20,9 +20,12 @@ if TYPE_CHECKING:
 class ExacqSettings(ServerSettings):
     """exacqVision server settings."""
 
-    server_id: str = Field(default="", description="the login's server number `s` (default 0)")
+    server_id: str = Field(
+        default="", title="Server number", description="the login's server number `s` (default 0)"
+    )
     time_zone: str = Field(
         default="",
+        title="Time zone sent",
         description="the zone of the times sent: utc (default), server (config.web's offset) or "
         "e.g. America/New_York",
     )

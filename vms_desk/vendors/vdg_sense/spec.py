@@ -24,21 +24,29 @@ class VdgSenseSettings(ServerSettings):
     """VDG Sense server settings: where the workstation reads the server's export folder."""
 
     share_server_prefix: str = Field(
-        default="", description=r"the export folder as the VDG server names it, e.g. D:\Exports"
+        default="",
+        title="Export folder on the server",
+        description=r"the export folder as the VDG server names it, e.g. D:\Exports",
     )
     share_local_path: str = Field(
-        default="", description=r"the same folder as this workstation reads it, e.g. \\vdg01\Exports"
+        default="",
+        title="Same folder from here",
+        description=r"the same folder as this workstation reads it, e.g. \\vdg01\Exports",
     )
     login: str = Field(
         default="",
+        title="Login",
         description="auto (the documented AuthenticateUserDigest login, then HTTP Basic), digest or basic",
     )
     digest_nonce: str = Field(
         default="",
+        title="Digest nonce",
         description="the client-type nonce of the digest login (default: the article's AR5chsWVZagPfMpB)",
     )
     digest_recipe: str = Field(
-        default="", description="what SHA-1 digests, in order (default nonce,timestamp,password)"
+        default="",
+        title="Digest recipe",
+        description="what SHA-1 digests, in order (default nonce,timestamp,password)",
     )
 
     @model_validator(mode="after")
