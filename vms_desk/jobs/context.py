@@ -9,6 +9,7 @@ from vms_desk.jobs.backoff import PollPolicy, RetryPolicy
 from vms_desk.jobs.clients import ClientPool
 from vms_desk.jobs.records import JobRecord
 from vms_desk.jobs.store import JobStore
+from vms_desk.jobs.writer import StoreWriter
 
 ProgressSink = Callable[[str, int, "int | None", float, float], None]
 
@@ -18,6 +19,7 @@ class RunContext:
     """What a run needs from its engine."""
 
     store: JobStore
+    writer: StoreWriter  # every store call of a run goes through it, off the event loop
     clients: ClientPool
     retry: RetryPolicy
     poll: PollPolicy

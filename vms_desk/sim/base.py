@@ -37,6 +37,7 @@ class LoggedRequest:
     query: str
     headers: dict[str, str]
     body: bytes
+    at: float = field(default_factory=time.monotonic)  # when it arrived (tests check request pacing)
 
     @property
     def params(self) -> dict[str, str]:
