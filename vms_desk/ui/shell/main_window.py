@@ -3,6 +3,7 @@ status bar; menus carry every main action with its shortcut."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -187,6 +188,9 @@ class MainWindow(QMainWindow):
         if self.engine is not None:
             self.job_model.load(self.engine.jobs())
             self.bridge.attach(self.engine)
+        # Loading keyring's backends takes a while: a worker thread does it while the window is first
+        # painted (the first saved server's password lookup then finds it done, or waits for it).
+        self.tasks.spawn(asyncio.to_thread(self.servers.vault.probe), name="keyring-probe")
         for server in self.servers.servers():
             self.connections.add(server.id, server.config)
         self.job_actions.update_overall()
