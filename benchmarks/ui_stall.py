@@ -189,8 +189,13 @@ def main() -> None:
         app = QApplication.instance() or QApplication([])
         loop = qasync.QEventLoop(app)
         asyncio.set_event_loop(loop)
+        from vms_desk.ui.shell.gc_guard import GuiThreadGc
+
+        collector = GuiThreadGc()  # as run_gui does: the cyclic collector runs on the GUI thread
+        collector.start()
         with loop:
             gaps, took, saved = loop.run_until_complete(gui_run(urls, home, args.overall))
+        collector.stop()
         shutil.rmtree(home / "evidence", ignore_errors=True)
         cli_took, cli_saved = cli_run(urls, home)
     finally:
