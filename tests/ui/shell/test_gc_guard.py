@@ -1,11 +1,11 @@
-"""The GUI-thread collector: freezes what exists once started, still collects cycles made after."""
+"""The GUI-thread collector: freezes what exists after start-up, still collects cycles made after."""
 
 from __future__ import annotations
 
 import gc
 import weakref
 
-from vms_desk.ui.shell.gc_guard import GuiThreadGc
+from vms_desk.ui.shell.gc_guard import FREEZE_AFTER_TICKS, GuiThreadGc
 
 
 class Node:
@@ -18,7 +18,8 @@ def test_first_tick_freezes_the_survivors_and_later_cycles_are_still_collected()
     guard.start()
     try:
         assert not gc.isenabled()
-        guard.check()  # the first tick: collect once, freeze the rest
+        for _ in range(FREEZE_AFTER_TICKS):  # the start-up ticks: then collect once, freeze the rest
+            guard.check()
         assert gc.get_freeze_count() > 0
         a, b = Node(), Node()
         a.other, b.other = b, a
