@@ -305,10 +305,12 @@ class Engine:
 
     def remove(self, job_id: str) -> None:
         """Forget a finished job (its evidence folder stays on disk)."""
-        record = self.store.get(job_id)
-        if job_id in self._tasks or record.state.active or record.state is JobState.QUEUED:
-            raise JobBusy("Cancel the job before removing it.")
+        self._check_removable(self.store.get(job_id))
         self.store.remove(job_id)
+
+    def _check_removable(self, record: JobRecord) -> None:
+        if record.id in self._tasks or record.state.active or record.state is JobState.QUEUED:
+            raise JobBusy("Cancel the job before removing it.")
 
     def resume_interrupted(self, only: Collection[str] | None = None) -> list[JobRecord]:
         """Mark the jobs of processes that are gone `interrupted`, then take every interrupted job (or
@@ -326,6 +328,11 @@ class Engine:
             resumed.append(claimed)
             self._schedule(record.id)
         return resumed
+
+    async def discard(self, job_id: str) -> None:
+        """remove(), with the store's calls on its writer thread (for the GUI)."""
+        self._check_removable(await self.writer.call(self.store.get, job_id))
+        await self.writer.call(self.store.remove, job_id)
 
     def jobs(self) -> list[JobRecord]:
         """Every job in the store, oldest first."""

@@ -353,6 +353,15 @@ async def test_retry_and_remove(
     engine.remove(record.id)
     assert engine.jobs() == []
     assert verify(tmp_path / "out").ok  # removing a job keeps its evidence
+    # The GUI's way: the same checks, the delete on the store's writer thread.
+    queued = await engine.submit(
+        server, request(), camera_name=None, out_dir=tmp_path / "out", case=None, operator=None
+    )
+    with pytest.raises(JobBusy):
+        await engine.discard(queued.id)
+    await engine.cancel(queued.id)
+    await engine.discard(queued.id)
+    assert engine.jobs() == []
 
 
 @pytest.mark.asyncio

@@ -108,9 +108,13 @@ class JobActions(QObject):
         return ask
 
     def remove(self, job_id: str) -> None:
-        """Forget a job the user confirmed removing (its evidence folder stays)."""
+        """Forget a job the user confirmed removing (its evidence folder stays), in the background:
+        the store's delete commits on its writer thread, never on this one."""
+        self.tasks.spawn(self._remove(job_id), name="remove")
+
+    async def _remove(self, job_id: str) -> None:
         try:
-            self.engine.remove(job_id)
+            await self.engine.discard(job_id)
         except VmsDeskError as exc:
             self.window.show_error(exc)
             return
