@@ -82,6 +82,10 @@ class JobRun:
         # before the job's next awaited store call.
         self.ctx.writer.post(self.ctx.store.add_event, self.record.id, detail)
 
+    async def _record(self, detail: str) -> None:
+        """An event from the run itself: committed before the run goes on (evidence of what happened)."""
+        await self.ctx.writer.call(self.ctx.store.add_event, self.record.id, detail)
+
     async def _events(self) -> list[JobEvent]:
         return await self.ctx.writer.call(self.ctx.store.events, self.record.id)
 
@@ -123,7 +127,7 @@ class JobRun:
             return False
         log.info("job %s stays interrupted: %s | %s", self.record.id, err, err.detail)
         with contextlib.suppress(VmsDeskError):
-            self._event(f"{err} The job stays interrupted with what it saved, to be resumed later.")
+            await self._record(f"{err} The job stays interrupted with what it saved, to be resumed later.")
             await self._release()
         return True
 
@@ -143,7 +147,7 @@ class JobRun:
             if was is JobState.SUBMITTING:
                 # The server may have accepted the first request; that export is never fetched
                 # and the server cleans it up by itself (its id never reached the store).
-                self._event(
+                await self._record(
                     "Resuming: the server's answer to the export request never arrived before "
                     "vms_desk stopped; asking for the export again."
                 )
@@ -194,7 +198,7 @@ class JobRun:
 
     async def _restart(self, client: VendorClient, why: str) -> None:
         self.restarted = True
-        self._event(why)
+        await self._record(why)
         await self._remove_files(keep_folder=True)
         await self._update(files=(), bytes_done=0, handle=None)
         await self._submit(client)
@@ -295,7 +299,7 @@ class JobRun:
             saved = sum(f.size for f in done_files)
             known = total if total is not None else (saved if len(done_files) == len(remote_files) else None)
             await self._update(files=tuple(done_files), bytes_done=saved, bytes_total=known)
-            self._event(f"Saved {name} ({result.size} bytes, SHA-256 {result.sha256}).")
+            await self._record(f"Saved {name} ({result.size} bytes, SHA-256 {result.sha256}).")
 
     def _progress(self, done: int, total: int | None, rate: float) -> None:
         self.ctx.on_progress(self.record.id, done, total, rate, self.server_progress)
@@ -314,10 +318,10 @@ class JobRun:
         if status.files_local and record.files:
             try:
                 released = await asyncio.wait_for(client.finish(record.handle), CLEANUP_TIMEOUT)
-                self._event(released)
+                await self._record(released)
             except (VmsDeskError, TimeoutError) as err:
                 log.warning("finish failed for job %s: %r", record.id, err)
-                self._event(
+                await self._record(
                     f"The export could not be released on the server ({err}); it cleans up by itself."
                 )
         done_at = utc_now()
