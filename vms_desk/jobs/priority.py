@@ -2,7 +2,8 @@
 
 Each download receives, hashes, writes and flushes in threads of its own; at normal priority eight of
 them outnumber the GUI thread on a two-core machine and its event loop stalls. Lowered, they still take
-every cycle the GUI leaves (the CLI, with no GUI, loses nothing on an otherwise idle machine).
+every cycle the GUI leaves. Only a process with a GUI asks for it (`yield_to_gui()`): a CLI export on a
+busy machine would otherwise lose its share of the CPU to everything else running there.
 """
 
 from __future__ import annotations
@@ -16,6 +17,15 @@ from typing import Any
 
 NICE_STEP = 5  # POSIX: this much nicer than the process (Windows: THREAD_PRIORITY_BELOW_NORMAL)
 _THREAD_PRIORITY_BELOW_NORMAL = -1
+_yielding = threading.Event()  # set: worker threads started from now on lower their priority
+
+
+def yield_to_gui(yielding: bool = True) -> None:
+    """Make the download threads started from now on run below normal priority (the GUI calls it)."""
+    if yielding:
+        _yielding.set()
+    else:
+        _yielding.clear()
 
 
 def lower_this_thread() -> None:
@@ -34,10 +44,12 @@ def lower_this_thread() -> None:
 
 
 def worker_thread(target: Callable[..., Any], *, name: str, args: tuple[Any, ...] = ()) -> threading.Thread:
-    """A daemon thread (not started) that lowers its own priority before running `target(*args)`."""
+    """A daemon thread (not started) that runs `target(*args)`, below normal priority once a GUI asked."""
+    lower = _yielding.is_set()
 
     def run(*run_args: Any) -> None:
-        lower_this_thread()
+        if lower:
+            lower_this_thread()
         target(*run_args)
 
     return threading.Thread(target=run, args=args, name=name, daemon=True)

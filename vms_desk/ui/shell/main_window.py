@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from vms_desk import __version__
 from vms_desk.core.errors import VmsDeskError
 from vms_desk.core.models import ServerConfig, TimeSpan, Vendor
+from vms_desk.jobs.priority import yield_to_gui
 from vms_desk.ui.evidence.actions import EvidenceActions
 from vms_desk.ui.export.exporting import ExportFlow
 from vms_desk.ui.jobs.actions import JobActions
@@ -72,6 +73,8 @@ class MainWindow(QMainWindow):
         self.servers = servers
         self.tasks = TaskSet(self.show_error)
 
+        # Downloads yield the CPU to this window's thread (see jobs.priority).
+        yield_to_gui()
         self.source_model = SourceModel(self)
         self.connections = Connections(self.source_model, http, servers.password, self)
         self.sources = SourcePanel(self.source_model)
