@@ -20,9 +20,14 @@ _THREAD_PRIORITY_BELOW_NORMAL = -1
 _yielding = threading.Event()  # set: worker threads started from now on lower their priority
 
 
-def yield_to_gui(yielding: bool = True) -> None:
+def yielding() -> bool:
+    """True once a GUI asked the download threads to yield to it."""
+    return _yielding.is_set()
+
+
+def yield_to_gui(on: bool = True) -> None:
     """Make the download threads started from now on run below normal priority (the GUI calls it)."""
-    if yielding:
+    if on:
         _yielding.set()
     else:
         _yielding.clear()
