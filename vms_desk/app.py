@@ -157,16 +157,17 @@ class App:
         closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         window.closed.connect(lambda: closed.done() or closed.set_result(None))
         try:
-            if self.demo:
-                self.demo_servers = await asyncio.to_thread(start_demo_sims)
             parts.start(restore=self.screenshot is None)
-            if self.demo_servers is not None:
-                for sim in self.demo_servers.sims:
-                    window.add_demo_server(sim.vendor, sim.url, DEMO_USER, DEMO_PASSWORD)
+            # The window first: the demo simulators take a while to start, and the tree fills as
+            # their servers come online.
             window.show()
             _close_on_signals(window)
             for notice in parts.workstation.notices:
                 window.show_notice(notice)
+            if self.demo:
+                self.demo_servers = await asyncio.to_thread(start_demo_sims)
+                for sim in self.demo_servers.sims:
+                    window.add_demo_server(sim.vendor, sim.url, DEMO_USER, DEMO_PASSWORD)
             if self.screenshot is not None:
                 return await take_screenshot(window, self.screenshot)
             await closed

@@ -27,9 +27,9 @@ class Settings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     version: int = SETTINGS_VERSION
-    # Concurrency: serial per server (VMS servers queue exports badly), a few servers at once.
+    # Concurrency: serial per server (VMS servers queue exports badly), several servers at once.
     per_server: int = Field(default=1, ge=1, le=8)
-    overall: int = Field(default=4, ge=1, le=32)
+    overall: int = Field(default=8, ge=1, le=32)  # 8 busy servers export at once
     # Transient failures (5xx, dropped connections) are retried this many times in all, with a
     # delay that doubles from `retry_first_delay` up to `retry_max_delay` seconds.
     retry_attempts: int = Field(default=5, ge=1, le=20)

@@ -10,6 +10,7 @@ from vms_desk.jobs.clients import ClientPool
 from vms_desk.jobs.listeners import ProgressListener
 from vms_desk.jobs.records import JobRecord
 from vms_desk.jobs.store import JobStore
+from vms_desk.jobs.writer import StoreWriter
 
 
 @dataclass
@@ -17,6 +18,7 @@ class RunContext:
     """What a run needs from its engine."""
 
     store: JobStore
+    writer: StoreWriter  # every store call of a run goes through it, off the event loop
     clients: ClientPool
     retry: RetryPolicy
     poll: PollPolicy

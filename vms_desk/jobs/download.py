@@ -29,6 +29,7 @@ from vms_desk.core.errors import ConnectionFailed, IntegrityError, ProtocolError
 from vms_desk.core.protocol import Download, ExportHandle, RemoteFile, VendorClient
 from vms_desk.jobs.backoff import RetryHook, RetryPolicy
 from vms_desk.jobs.durable import remove_record
+from vms_desk.jobs.priority import worker_thread
 from vms_desk.jobs.sink import BUFFER_BYTES, Buffer, Sink, storage_error
 
 log = logging.getLogger(__name__)
@@ -304,7 +305,7 @@ def _in_thread(work: Callable[..., None], *args: object) -> asyncio.Future[None]
         with contextlib.suppress(RuntimeError):  # a closed loop: nobody awaits the result
             loop.call_soon_threadsafe(settle, failure)
 
-    threading.Thread(target=run, name="vms_desk-receive", daemon=True).start()
+    worker_thread(run, name="vms_desk-receive").start()
     return future
 
 

@@ -37,6 +37,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from vms_desk.jobs.priority import worker_thread
+
 log = logging.getLogger(__name__)
 
 DURABLE_BYTES = 64 * 1024 * 1024  # flush the part to the disk at least every this many bytes...
@@ -192,7 +194,7 @@ class Flusher:
         self._recorded = size
         self._lock = threading.Lock()
         self._jobs: queue.SimpleQueue[Checkpoint | None] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name="vms_desk-flush", daemon=True)
+        self._thread = worker_thread(self._run, name="vms_desk-flush")
         self._thread.start()
 
     def due(self, size: int) -> Checkpoint | None:

@@ -30,6 +30,7 @@ from vms_desk.jobs.owner import new_owner
 from vms_desk.jobs.records import JobRecord
 from vms_desk.jobs.runner import JobRun
 from vms_desk.jobs.store import JobStore
+from vms_desk.jobs.writer import StoreWriter
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,9 @@ class Engine:
         """Built by the Workstation (the one composition root), which always passes the audit log;
         tests of the engine alone may pass None. The retry pace is the client pool's."""
         self.store = store
+        # Every store call of the running jobs (and of the async actions below) goes through this one
+        # thread: the event loop, the GUI's, never waits for a commit.
+        self.writer = StoreWriter(store)
         # Names this process so that, once it is gone (even killed), the next start sees it at once.
         self.owner = new_owner()
         self.clients = clients
@@ -122,8 +126,11 @@ class Engine:
             operator=operator,
             owner=self.owner,
         )
-        record = self.store.add(
-            record, f"Queued by {operator or 'an unnamed operator'}.", lease_seconds=LEASE_SECONDS
+        record = await self.writer.call(
+            self.store.add,
+            record,
+            f"Queued by {operator or 'an unnamed operator'}.",
+            lease_seconds=LEASE_SECONDS,
         )
         self._secrets[record.id] = live
         self._listeners.record(record)
@@ -142,12 +149,13 @@ class Engine:
         return self._server_slots.setdefault(server_key(server), asyncio.Semaphore(self._per_server))
 
     async def _run_job(self, job_id: str) -> JobRecord | None:
-        record = self.store.get(job_id)
+        record = await self.writer.call(self.store.get, job_id)
         try:
             # The server slot first, so a job waiting for its server does not hold an overall slot.
             async with self._slot(record.server), self._overall:
                 ctx = RunContext(
                     store=self.store,
+                    writer=self.writer,
                     clients=self.clients,
                     retry=self.retry_policy,
                     poll=self.poll_policy,
@@ -156,36 +164,43 @@ class Engine:
                     shutting_down=lambda: self._stopping,
                     owner=self.owner,
                 )
-                run = JobRun(ctx, job_id, self._secrets.get(job_id, {}))
+                # Read again: the job may have been cancelled while it waited for a slot.
+                run = JobRun(
+                    ctx, await self.writer.call(self.store.get, job_id), self._secrets.get(job_id, {})
+                )
                 if run.record.state.finished:
                     return run.record  # cancelled while it waited for a slot
                 return await run.run()
         except asyncio.CancelledError:
             if self._stopping:
-                self._interrupt_waiting(job_id)
+                await self._interrupt_waiting(job_id)
                 raise
-            return self._cancel_waiting(job_id)
+            return await self._cancel_waiting(job_id)
         finally:
             if not self._stopping:
                 self._secrets.pop(job_id, None)
 
-    def _interrupt_waiting(self, job_id: str) -> None:
+    async def _interrupt_waiting(self, job_id: str) -> None:
+        call, store = self.writer.call, self.store
         with contextlib.suppress(VmsDeskError, LookupError):
-            record = self.store.get(job_id)
+            record = await call(store.get, job_id)
             if record.state is JobState.QUEUED:
                 self._listeners.record(
-                    self.store.move(
+                    await call(
+                        store.move,
                         job_id,
                         JobState.INTERRUPTED,
                         "vms_desk was closed before the job started; it resumes at the next start.",
                     )
                 )
-                self.store.release(job_id, self.owner)
+                await call(store.release, job_id, self.owner)
 
-    def _cancel_waiting(self, job_id: str) -> JobRecord | None:
-        record = self.store.get(job_id)
+    async def _cancel_waiting(self, job_id: str) -> JobRecord | None:
+        record = await self.writer.call(self.store.get, job_id)
         if record.state in (JobState.QUEUED, JobState.INTERRUPTED):
-            record = self.store.move(job_id, JobState.CANCELLED, "Cancelled by the user before it started.")
+            record = await self.writer.call(
+                self.store.move, job_id, JobState.CANCELLED, "Cancelled by the user before it started."
+            )
             self._listeners.record(record)
         return record
 
@@ -203,6 +218,7 @@ class Engine:
     async def stop(self) -> None:
         """Stop working: running jobs become `interrupted` (resumable), clients log out."""
         if not self._running:
+            await self.writer.close()
             await self.clients.aclose()
             return
         self._stopping = True
@@ -213,6 +229,7 @@ class Engine:
         if self._heartbeat is not None:
             self._heartbeat.cancel()
             await asyncio.gather(self._heartbeat, return_exceptions=True)
+        await self.writer.close()
         await self.clients.aclose()
         self._running, self._stopping = False, False
 
@@ -229,7 +246,7 @@ class Engine:
         while True:
             await asyncio.sleep(HEARTBEAT_SECONDS)
             try:
-                await asyncio.to_thread(self.store.heartbeat, self.owner, LEASE_SECONDS)
+                await self.writer.call(self.store.heartbeat, self.owner, LEASE_SECONDS)
             except VmsDeskError as err:
                 log.warning("job store heartbeat failed: %s | %s", err, err.detail)
 
@@ -240,29 +257,32 @@ class Engine:
         if task is not None:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
-            return self.store.get(job_id)
-        record = self.store.get(job_id)
+            return await self.writer.call(self.store.get, job_id)
+        call, store = self.writer.call, self.store
+        record = await call(store.get, job_id)
         if record.state.finished:
             return record
         if record.state not in (JobState.QUEUED, JobState.INTERRUPTED) or (
-            self.store.claim(job_id, self.owner, LEASE_SECONDS) is None
+            await call(store.claim, job_id, self.owner, LEASE_SECONDS) is None
         ):
             raise JobBusy("This job is running in another vms_desk window or command; cancel it there.")
         if job_id in self._pending:
             self._pending.remove(job_id)
-        record = self.store.move(job_id, JobState.CANCELLED, "Cancelled by the user.")
-        self.store.release(job_id, self.owner)
+        record = await call(store.move, job_id, JobState.CANCELLED, "Cancelled by the user.")
+        await call(store.release, job_id, self.owner)
         self._listeners.record(record)
         return record
 
     async def retry(self, job_id: str, secrets: Mapping[str, str] | None = None) -> JobRecord:
         """Queue a failed or cancelled job again from the start (secrets must be given again)."""
-        record = self.store.get(job_id)
+        call, store = self.writer.call, self.store
+        record = await call(store.get, job_id)
         if record.state not in (JobState.FAILED, JobState.CANCELLED, JobState.INTERRUPTED):
             raise JobBusy(f"Only failed or cancelled jobs can be retried; this one is {record.state}.")
-        if self.store.claim(job_id, self.owner, LEASE_SECONDS) is None:
+        if await call(store.claim, job_id, self.owner, LEASE_SECONDS) is None:
             raise JobBusy("This job is running in another vms_desk window or command.")
-        record = self.store.move(
+        record = await call(
+            store.move,
             job_id,
             JobState.QUEUED,
             "Retried by the user.",
@@ -281,10 +301,12 @@ class Engine:
 
     def remove(self, job_id: str) -> None:
         """Forget a finished job (its evidence folder stays on disk)."""
-        record = self.store.get(job_id)
-        if job_id in self._tasks or record.state.active or record.state is JobState.QUEUED:
-            raise JobBusy("Cancel the job before removing it.")
+        self._check_removable(self.store.get(job_id))
         self.store.remove(job_id)
+
+    def _check_removable(self, record: JobRecord) -> None:
+        if record.id in self._tasks or record.state.active or record.state is JobState.QUEUED:
+            raise JobBusy("Cancel the job before removing it.")
 
     def resume_interrupted(self, only: Collection[str] | None = None) -> list[JobRecord]:
         """Mark the jobs of processes that are gone `interrupted`, then take every interrupted job (or
@@ -302,6 +324,11 @@ class Engine:
             resumed.append(claimed)
             self._schedule(record.id)
         return resumed
+
+    async def discard(self, job_id: str) -> None:
+        """remove(), with the store's calls on its writer thread (for the GUI)."""
+        self._check_removable(await self.writer.call(self.store.get, job_id))
+        await self.writer.call(self.store.remove, job_id)
 
     def jobs(self) -> list[JobRecord]:
         """Every job in the store, oldest first."""

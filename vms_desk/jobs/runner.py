@@ -1,8 +1,10 @@
 """One job's run: submit → poll → download → verify → manifest → done (or failed/cancelled).
 
 Every state change goes through the store (checked transitions, an event each) and then to the
-engine's listeners. Server-side cleanup (`finish`) happens only once every file is renamed and
-re-hashed; on failure or cancellation the export is cancelled on the server and no `.part` is left.
+engine's listeners. Store calls run on the store's writer thread (jobs.writer), never on the event
+loop: state changes are awaited (committed before the next step), progress is coalesced.
+Server-side cleanup (`finish`) happens only once every file is renamed and re-hashed; on failure
+or cancellation the export is cancelled on the server and no `.part` is left.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from vms_desk.jobs.context import RunContext
 from vms_desk.jobs.download import download_file
 from vms_desk.jobs.finalize import export_failure, remove_job_files, verify_files, write_job_manifest
 from vms_desk.jobs.listeners import JobProgress
-from vms_desk.jobs.records import FileRecord, JobRecord
+from vms_desk.jobs.records import FileRecord, JobEvent, JobRecord
 from vms_desk.jobs.resuming import all_saved, kept_file, resumed_from, waits_for_server
 from vms_desk.jobs.spans import actual_span
 
@@ -46,10 +48,10 @@ RESERVED_NAMES = ("manifest.json",)
 class JobRun:
     """Runs one job to a final state (or to `interrupted` when the engine shuts down)."""
 
-    def __init__(self, ctx: RunContext, job_id: str, secrets: Mapping[str, JsonValue]) -> None:
+    def __init__(self, ctx: RunContext, record: JobRecord, secrets: Mapping[str, JsonValue]) -> None:
         self.ctx = ctx
         self.secrets = secrets
-        self.record = ctx.store.get(job_id)
+        self.record = record
         self.client: VendorClient | None = None
         self.restarted = False
         self.server_progress = 0.0
@@ -64,14 +66,32 @@ class JobRun:
             log.exception("job listener failed")
         return record
 
-    def _move(self, target: JobState, detail: str = "", **changes: Any) -> JobRecord:
-        return self._save(self.ctx.store.move(self.record.id, target, detail, **changes))
+    async def _move(self, target: JobState, detail: str = "", **changes: Any) -> JobRecord:
+        store = self.ctx.store
+        return self._save(await self.ctx.writer.call(store.move, self.record.id, target, detail, **changes))
 
-    def _update(self, **changes: Any) -> JobRecord:
-        return self._save(self.ctx.store.update(self.record.id, **changes))
+    async def _update(self, **changes: Any) -> JobRecord:
+        return self._save(await self.ctx.writer.call(self.ctx.store.update, self.record.id, **changes))
+
+    def _note_progress(self, **changes: Any) -> None:
+        """Progress: the listeners hear it now, the store within a second (coalesced, see jobs.writer)."""
+        self.ctx.writer.progress(self.record.id, **changes)
+        self._save(self.record.model_copy(update=changes))
 
     def _event(self, detail: str) -> None:
-        self.ctx.store.add_event(self.record.id, detail)
+        # Called from sync callbacks (retries, resume notes); queued in order, so it is committed
+        # before the job's next awaited store call.
+        self.ctx.writer.post(self.ctx.store.add_event, self.record.id, detail)
+
+    async def _record(self, detail: str) -> None:
+        """An event from the run itself: committed before the run goes on (evidence of what happened)."""
+        await self.ctx.writer.call(self.ctx.store.add_event, self.record.id, detail)
+
+    async def _events(self) -> list[JobEvent]:
+        return await self.ctx.writer.call(self.ctx.store.events, self.record.id)
+
+    async def _release(self) -> None:
+        await self.ctx.writer.call(self.ctx.store.release, self.record.id, self.ctx.owner)
 
     def _on_retry(self, err: VmsDeskError, attempt: int, delay: float) -> None:
         self._event(f"{err} (try {attempt} of {self.ctx.retry.attempts}; trying again in {delay:.1f} s)")
@@ -83,14 +103,14 @@ class JobRun:
             await self._run()
         except asyncio.CancelledError:
             if self.ctx.shutting_down():
-                self._interrupted()
+                await self._interrupted()
                 raise
             task = asyncio.current_task()
             if task is not None:
                 task.uncancel()
             await self._stop(JobState.CANCELLED, "Cancelled by the user.")
         except VmsDeskError as err:
-            if not self._stays_interrupted(err):
+            if not await self._stays_interrupted(err):
                 log.warning("job %s failed: %s | %s", self.record.id, err, err.detail)
                 await self._stop(JobState.FAILED, str(err))
             await self.ctx.clients.forget(self.record.server, err)
@@ -102,14 +122,14 @@ class JobRun:
             )
         return self.record
 
-    def _stays_interrupted(self, err: VmsDeskError) -> bool:
+    async def _stays_interrupted(self, err: VmsDeskError) -> bool:
         """True (and said) when a resumed job waits for its server instead of failing (see resuming)."""
         if not waits_for_server(self.record.state, err):
             return False
         log.info("job %s stays interrupted: %s | %s", self.record.id, err, err.detail)
         with contextlib.suppress(VmsDeskError):
-            self._event(f"{err} The job stays interrupted with what it saved, to be resumed later.")
-            self.ctx.store.release(self.record.id, self.ctx.owner)
+            await self._record(f"{err} The job stays interrupted with what it saved, to be resumed later.")
+            await self._release()
         return True
 
     async def _run(self) -> None:
@@ -117,8 +137,8 @@ class JobRun:
         self.client = client = await self.ctx.clients.get(record.server, on_retry=self._on_retry)
         if not record.camera_name:
             camera = await self.ctx.clients.camera(record.server, record.camera_id)
-            self._update(camera_name=camera.name)
-        was = resumed_from(self.ctx.store.events(record.id)) if record.state is JobState.INTERRUPTED else None
+            await self._update(camera_name=camera.name)
+        was = resumed_from(await self._events()) if record.state is JobState.INTERRUPTED else None
         if was is JobState.VERIFYING and await all_saved(record, self._event):
             # The server may have released the export already: the files are all here, so end
             # without it rather than export again.
@@ -128,7 +148,7 @@ class JobRun:
             if was is JobState.SUBMITTING:
                 # The server may have accepted the first request; that export is never fetched
                 # and the server cleans it up by itself (its id never reached the store).
-                self._event(
+                await self._record(
                     "Resuming: the server's answer to the export request never arrived before "
                     "vms_desk stopped; asking for the export again."
                 )
@@ -140,7 +160,7 @@ class JobRun:
                 "ended; starting the export again.",
             )
         else:
-            self._move(JobState.PROCESSING, "Resuming: asking the server about the export again.")
+            await self._move(JobState.PROCESSING, "Resuming: asking the server about the export again.")
         while True:
             try:
                 status = await self._wait(client)
@@ -165,7 +185,7 @@ class JobRun:
         return request.model_copy(update={"options": options})
 
     async def _submit(self, client: VendorClient) -> ExportHandle:
-        self._move(JobState.SUBMITTING, "Asking the server to export.")
+        await self._move(JobState.SUBMITTING, "Asking the server to export.")
         request = self._live_request()
         # The server's own capabilities (e.g. exacqVision's format list) are known only now; the
         # request goes out with the options as validation normalised them (e.g. a number as text).
@@ -174,24 +194,31 @@ class JobRun:
         request = request.model_copy(update={"options": options})
         handle = await retrying(lambda: client.start_export(request), self.ctx.retry, on_retry=self._on_retry)
         ids = ", ".join(handle.export_ids) or "none"
-        self._move(JobState.PROCESSING, f"The server accepted the export (id {ids}).", handle=handle)
+        await self._move(JobState.PROCESSING, f"The server accepted the export (id {ids}).", handle=handle)
         return handle
 
     async def _restart(self, client: VendorClient, why: str) -> None:
         self.restarted = True
-        self._event(why)
+        await self._record(why)
         await self._remove_files(keep_folder=True)
-        self._update(files=(), bytes_done=0, handle=None)
+        await self._update(files=(), bytes_done=0, handle=None)
         await self._submit(client)
 
     async def _wait(self, client: VendorClient) -> ExportStatus:
-        """Poll until the export is done, easing off; a failed export raises with the vendor's words."""
+        """Poll until the export is done, paced by its ETA; a failed export raises with the vendor's words."""
         handle = self.record.handle
         assert handle is not None
-        delays = self.ctx.poll.delays()
+        pacer = self.ctx.poll.pacer()
+
+        async def poll() -> ExportStatus:
+            await asyncio.sleep(pacer.hold())  # a retry is a status request too: it keeps the pace
+            pacer.polled()
+            return await client.poll(handle)
+
         while True:
-            status = await retrying(lambda: client.poll(handle), self.ctx.retry, on_retry=self._on_retry)
+            status = await retrying(poll, self.ctx.retry, on_retry=self._on_retry)
             self.server_progress = max(0.0, min(1.0, status.progress))
+            pacer.observed(self.server_progress)
             self.ctx.on_progress(JobProgress(self.record.id, server_progress=self.server_progress))
             if status.phase is ExportPhase.DONE:
                 self.server_progress = 1.0
@@ -199,8 +226,8 @@ class JobRun:
             if status.phase is ExportPhase.FAILED:
                 raise export_failure(status)
             if abs(self.record.progress - self.server_progress) >= 0.01:
-                self._update(progress=self.server_progress)
-            await asyncio.sleep(next(delays))
+                self._note_progress(progress=self.server_progress)
+            await asyncio.sleep(pacer.wait())
 
     async def _download(self, client: VendorClient, status: ExportStatus) -> None:
         record = self.record
@@ -232,7 +259,7 @@ class JobRun:
         detail = f"Downloading {len(remote_files)} file(s) into {folder}."
         if not status.files_local:
             detail = f"The files stay on the server at {status.server_path or 'its export folder'}."
-        self._move(
+        await self._move(
             JobState.DOWNLOADING,
             detail,
             evidence_dir=folder,
@@ -242,7 +269,7 @@ class JobRun:
             actual=actual_span(status),
         )
         if status.message:  # the server's own words about the export (e.g. PSIM's time echo): kept
-            self._event(status.message)
+            await self._record(status.message)
         # Files a run before this one (stopped or killed) saved under their final name already.
         earlier = {f.name: f for f in record.files}
         taken: list[str] = list(RESERVED_NAMES)
@@ -252,7 +279,7 @@ class JobRun:
             taken.append(name)
             if await kept_file(folder, earlier.get(name), self._event):
                 done_files.append(earlier[name])
-                self._update(files=tuple(done_files), bytes_done=sum(f.size for f in done_files))
+                await self._update(files=tuple(done_files), bytes_done=sum(f.size for f in done_files))
                 continue
             before = sum(f.size for f in done_files)
 
@@ -274,19 +301,19 @@ class JobRun:
             done_files.append(FileRecord(name=name, size=result.size, sha256=result.sha256))
             saved = sum(f.size for f in done_files)
             known = total if total is not None else (saved if len(done_files) == len(remote_files) else None)
-            self._update(files=tuple(done_files), bytes_done=saved, bytes_total=known)
-            self._event(f"Saved {name} ({result.size} bytes, SHA-256 {result.sha256}).")
+            await self._update(files=tuple(done_files), bytes_done=saved, bytes_total=known)
+            await self._record(f"Saved {name} ({result.size} bytes, SHA-256 {result.sha256}).")
 
     def _progress(self, done: int, total: int | None, rate: float) -> None:
         self.ctx.on_progress(JobProgress(self.record.id, done, total, rate, self.server_progress))
         now = time.monotonic()
         if now - self._stored_at >= STORE_INTERVAL:
             self._stored_at = now
-            self._update(bytes_done=done)
+            self._note_progress(bytes_done=done)
 
     async def _finish(self, client: VendorClient, status: ExportStatus) -> None:
         check = "Checking every file against its SHA-256." if self.record.files else "No file to check here."
-        record = self._move(JobState.VERIFYING, check)
+        record = await self._move(JobState.VERIFYING, check)
         assert record.evidence_dir is not None
         assert record.handle is not None
         await verify_files(record.evidence_dir, record.files)
@@ -294,10 +321,10 @@ class JobRun:
         if status.files_local and record.files:
             try:
                 released = await asyncio.wait_for(client.finish(record.handle), CLEANUP_TIMEOUT)
-                self._event(released)
+                await self._record(released)
             except (VmsDeskError, TimeoutError) as err:
                 log.warning("finish failed for job %s: %r", record.id, err)
-                self._event(
+                await self._record(
                     f"The export could not be released on the server ({err}); it cleans up by itself."
                 )
         done_at = utc_now()
@@ -305,11 +332,11 @@ class JobRun:
         detail = (
             f"{count} file(s) saved and verified." if status.files_local else "Export finished on the server."
         )
-        events = self.ctx.store.events(record.id)
+        events = await self._events()
         manifest = await asyncio.to_thread(
             write_job_manifest, self.record, events, done_at=done_at, done_detail=detail
         )
-        self._move(
+        await self._move(
             JobState.DONE, detail, at=done_at, manifest=manifest, bytes_done=sum(f.size for f in record.files)
         )
 
@@ -326,17 +353,17 @@ class JobRun:
         changes: dict[str, Any] = {"files": ()}
         if target is JobState.FAILED:
             changes["error"] = sentence
-        self._move(target, sentence, **changes)
-        self.ctx.store.release(self.record.id, self.ctx.owner)
+        await self._move(target, sentence, **changes)
+        await self._release()
 
-    def _interrupted(self) -> None:
+    async def _interrupted(self) -> None:
         state = self.record.state
         with contextlib.suppress(VmsDeskError):
-            self._move(
+            await self._move(
                 JobState.INTERRUPTED,
                 f"vms_desk was closed while the job was {state}; it resumes at the next start.",
             )
-            self.ctx.store.release(self.record.id, self.ctx.owner)
+            await self._release()
 
     async def _remove_files(self, *, keep_folder: bool) -> None:
         """Delete this job's partial and saved files (its folder is its own), and the folder if empty."""

@@ -28,6 +28,7 @@ from pathlib import Path
 from vms_desk.core.errors import Cancelled, StorageError
 from vms_desk.jobs.durable import Checkpoint, Flusher, Record, current_boot, trusted, write_record
 from vms_desk.jobs.partfile import ALIGN, PartFile
+from vms_desk.jobs.priority import worker_thread
 
 BUFFER_BYTES = 8 * 1024 * 1024
 BUFFERS = 4  # at most 32 MiB in flight
@@ -98,7 +99,7 @@ class Sink:
             )
         for name, work in (("hash", self._hash), ("write", self._write)):
             jobs: queue.SimpleQueue[Buffer | None] = queue.SimpleQueue()
-            thread = threading.Thread(target=work, args=(jobs,), name=f"vms_desk-{name}", daemon=True)
+            thread = worker_thread(work, args=(jobs,), name=f"vms_desk-{name}")
             thread.start()
             self._stages.append((thread, jobs))
         return dropped

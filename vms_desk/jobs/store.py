@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -180,6 +180,16 @@ class JobStore:
         with self._write() as conn:
             self._set(conn, job_id, changes)
             return self._get(conn, job_id)
+
+    def update_many(self, changes: Mapping[str, Mapping[str, Any]]) -> None:
+        """Change fields of several jobs in one transaction (progress of every running job at once);
+        a job removed meanwhile is skipped."""
+        with self._write() as conn:
+            for job_id, fields in changes.items():
+                if "state" in fields:
+                    raise ValueError("update_many() changes no state: use move()")
+                with suppress(UnknownJob):
+                    self._set(conn, job_id, dict(fields))
 
     def move(
         self,

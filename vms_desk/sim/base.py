@@ -37,6 +37,7 @@ class LoggedRequest:
     query: str
     headers: dict[str, str]
     body: bytes
+    at: float = field(default_factory=time.monotonic)  # when it arrived (tests check request pacing)
 
     @property
     def params(self) -> dict[str, str]:
@@ -56,6 +57,9 @@ class SimState:
     faults: Faults = field(default_factory=Faults)
     requests: list[LoggedRequest] = field(default_factory=list)
     export_seconds: float = 3.0  # how long a server-side export takes
+    # When > 0, each export's first file is padded out to this many bytes of deterministic data (its
+    # name and the rest unchanged): large downloads for benchmarks without encoding hours of video.
+    export_bytes: int = 0
     workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="vms-desk-sim-")))
     # Awaited with each logged request before it is answered: a test can act at an exact point of
     # a client's conversation (e.g. fill a disk when the release call arrives).

@@ -104,6 +104,8 @@ class ExportRegistry:
             await asyncio.Event().wait()
         try:
             files = await asyncio.to_thread(self.producer, export) if not fail else []
+            if files and self.state.export_bytes > 0:
+                await asyncio.to_thread(_pad, files[0], self.state.export_bytes)
             remaining = export.duration - (time.monotonic() - export.created)
             if remaining > 0:
                 await asyncio.sleep(remaining)
@@ -140,3 +142,12 @@ class ExportRegistry:
         """Forget every export owned by an API session (VDG Sense, exacqVision semantics)."""
         for ident in [i for i, e in self.exports.items() if e.session == session]:
             self.delete(ident)
+
+
+def _pad(path: Path, size: int) -> None:
+    """Replace the file's bytes with `size` bytes of deterministic data (see SimState.export_bytes)."""
+    from vms_desk.sim.media import render_blob
+
+    with path.open("wb") as out:
+        for chunk in render_blob(size, seed=len(path.name)):
+            out.write(chunk)

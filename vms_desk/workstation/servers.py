@@ -9,12 +9,11 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import threading
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import keyring
-from keyring.errors import KeyringError, PasswordDeleteError
 from pydantic import ValidationError
 
 from vms_desk.core.errors import StorageError
@@ -44,14 +43,24 @@ class PasswordVault:
     def __init__(self) -> None:
         self._session: dict[str, str] = {}
         self._persistent: bool | None = None
+        self._probing = threading.Lock()
 
     @property
     def persistent(self) -> bool:
-        """True when an OS credential store keeps passwords beyond this session (asked on first use:
-        finding the keyring backend can take a noticeable time, so it stays off the start-up path)."""
-        if self._persistent is None:
-            self._persistent = _keyring_usable()
-        return self._persistent
+        """True when an OS credential store keeps passwords beyond this session.
+
+        Asked for the first time, this loads keyring and its backends (tens to hundreds of ms), so it is
+        found out when first needed, or ahead of that by `probe()` in a worker thread, never while
+        the window is being built.
+        """
+        with self._probing:
+            if self._persistent is None:
+                self._persistent = _keyring_usable()
+            return self._persistent
+
+    def probe(self) -> bool:
+        """Find out `persistent` now (for a worker thread at start-up)."""
+        return self.persistent
 
     def get(self, server_id: str) -> str | None:
         """The stored password, or None."""
@@ -59,6 +68,9 @@ class PasswordVault:
             return self._session[server_id]
         if not self.persistent:
             return None
+        import keyring  # once the store is known to exist (see persistent)
+        from keyring.errors import KeyringError
+
         try:
             return keyring.get_password(KEYRING_SERVICE, server_id)
         except KeyringError as exc:
@@ -70,6 +82,9 @@ class PasswordVault:
         if session_only or not self.persistent:
             self._session[server_id] = password
             return False
+        import keyring
+        from keyring.errors import KeyringError
+
         try:
             keyring.set_password(KEYRING_SERVICE, server_id, password)
         except KeyringError as exc:
@@ -84,12 +99,18 @@ class PasswordVault:
         """Forget the password everywhere; never raises."""
         self._session.pop(server_id, None)
         if self.persistent:
+            import keyring
+            from keyring.errors import KeyringError, PasswordDeleteError
+
             with contextlib.suppress(PasswordDeleteError, KeyringError):
                 keyring.delete_password(KEYRING_SERVICE, server_id)
 
 
 def _keyring_usable() -> bool:
     """False when keyring fell back to its 'fail' backend (no OS credential store)."""
+    import keyring  # slow to import: only once a password is needed
+    from keyring.errors import KeyringError
+
     try:
         backend = keyring.get_keyring()
     except KeyringError:

@@ -180,7 +180,7 @@ async def test_delete_removes_a_job_after_a_confirmation(home, http, memory_keyr
 
         QTest.keyClick(dock.view, Qt.Key.Key_Delete)
         dock.confirm_box.button(QMessageBox.StandardButton.Yes).click()
-        assert window.job_model.row_of(job_id) == -1
+        assert await until(lambda: window.job_model.row_of(job_id) == -1)  # the delete runs off this thread
         assert [j.id for j in parts.workstation.store.jobs()] == []
     finally:
         await parts.aclose()

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 
 from vms_desk.core.models import Camera, ServerConfig, Vendor
+from vms_desk.ui.sources.source_filter import SourceFilterProxy
 from vms_desk.ui.sources.source_model import (
     CameraIdRole,
     KindRole,
     ServerIdRole,
     ServerStatus,
-    SourceFilterProxy,
     SourceModel,
     StatusRole,
 )
@@ -106,3 +106,67 @@ def test_filter_is_case_insensitive_and_recursive():
     assert proxy.rowCount() == 0
     proxy.setFilterFixedString("")
     assert proxy.rowCount(QModelIndex()) == 2
+
+
+def test_proxy_passes_qtmodeltester_while_the_source_changes_under_a_filter(qtmodeltester):
+    model = _filled()
+    proxy = SourceFilterProxy()
+    proxy.setSourceModel(model)
+    proxy.setFilterFixedString("e")
+    qtmodeltester.check(proxy, force_py=True)
+    model.set_cameras("a", _cams("Gate", "Reception", "Roof"))
+    model.add_server("c", _config("Depot"))
+    model.set_status("b", ServerStatus.ONLINE)
+    model.remove_server("a")
+    proxy.setFilterFixedString("dep")
+    model.set_cameras("c", _cams("Yard"))
+    proxy.setFilterFixedString("")
+    assert [proxy.index(r, 0).data(ServerIdRole) for r in range(proxy.rowCount())] == ["b", "c"]
+
+
+def test_parent_of_a_camera_follows_its_server_when_rows_above_go():
+    model = _filled()
+    model.add_server("c", _config("Site C"))
+    model.set_cameras("c", _cams("Yard", "Gate"))
+    model.remove_server("a")
+    gate = model.camera_index("c", "cam/1")
+    assert model.parent(gate) == model.server_index("c")
+    assert model.parent(gate).row() == 1
+    assert model.server_row("b") == 0
+
+
+def test_filter_keeps_the_selection_and_remaps_it_by_camera():
+    model = _filled()
+    proxy = SourceFilterProxy()
+    proxy.setSourceModel(model)
+    cash = QPersistentModelIndex(proxy.mapFromSource(model.camera_index("a", "cam/2")))
+    assert cash.row() == 2
+    proxy.setFilterFixedString("cash")
+    assert cash.isValid()
+    assert cash.row() == 0
+    assert cash.data() == "Cash Desk 1"
+    proxy.setFilterFixedString("door")
+    assert not cash.isValid()  # filtered out: the view drops it from the selection
+
+
+def test_a_filter_that_shows_the_same_rows_changes_no_layout():
+    proxy = SourceFilterProxy()
+    proxy.setSourceModel(_filled())
+    layouts: list[int] = []
+    proxy.layoutChanged.connect(lambda: layouts.append(1))
+    proxy.setFilterFixedString("site")  # every server matches: every row stays
+    assert layouts == []
+    proxy.setFilterFixedString("park")
+    assert layouts == [1]
+    assert proxy.rowCount(proxy.index(0, 0)) == 1
+
+
+def test_status_change_refilters_a_server_matched_by_its_status_text():
+    model = _filled()
+    proxy = SourceFilterProxy()
+    proxy.setSourceModel(model)
+    proxy.setFilterFixedString("unreachable")
+    assert proxy.rowCount() == 0
+    model.set_status("b", ServerStatus.UNREACHABLE)
+    assert proxy.rowCount() == 1
+    assert proxy.index(0, 0).data(ServerIdRole) == "b"

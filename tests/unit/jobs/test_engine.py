@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import sqlite3
 import time
 from collections.abc import Callable
@@ -352,6 +353,15 @@ async def test_retry_and_remove(
     engine.remove(record.id)
     assert engine.jobs() == []
     assert verify(tmp_path / "out").ok  # removing a job keeps its evidence
+    # The GUI's way: the same checks, the delete on the store's writer thread.
+    queued = await engine.submit(
+        server, request(), camera_name=None, out_dir=tmp_path / "out", case=None, operator=None
+    )
+    with pytest.raises(JobBusy):
+        await engine.discard(queued.id)
+    await engine.cancel(queued.id)
+    await engine.discard(queued.id)
+    assert engine.jobs() == []
 
 
 @pytest.mark.asyncio
@@ -415,3 +425,22 @@ def test_vendors_without_a_release_call_do_not_claim_one(vendor: Vendor) -> None
     sentence = asyncio.run(said()).lower()
     assert "no " in sentence
     assert "deleted" not in sentence
+
+
+@pytest.mark.asyncio
+async def test_a_finished_export_is_noticed_soon_with_at_most_one_status_request_a_second(
+    sim_factory: Callable[..., RunningSim], http: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    sim = sim_factory(Vendor.AXXON_ONE, export_seconds=6)
+    server, credentials = server_of(sim)
+    engine = engine_for(tmp_path, http, credentials, poll=PollPolicy())  # the shipped pacing
+    record = await export_one(engine, server, tmp_path / "out")
+    assert record.state is JobState.DONE, record.error
+    (started,) = sim.state.find("/export/archive", "POST")
+    polls = [r.at for r in sim.state.find("/status", "GET")]
+    gaps = [b - a for a, b in itertools.pairwise(polls)]
+    assert min(gaps) >= 0.9  # one status request a second at most (arrival times jitter a little)
+    # The simulated export ends `export_seconds` after it was asked for; the ETA from its progress
+    # puts the last poll close behind that, instead of up to the 5 s backoff later.
+    assert polls[-1] - (started.at + 6) < 1.5
+    assert len(polls) <= 7

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QProgressBar
 
 from vms_desk.core.errors import VmsDeskError
@@ -17,6 +17,8 @@ from vms_desk.ui.evidence.actions import EvidenceActions
 from vms_desk.ui.jobs.dock import TrayNotifier
 from vms_desk.ui.jobs.model import JobTableModel
 from vms_desk.workstation.tasks import TaskSet
+
+OVERALL_MS = 250  # the status bar's overall progress is redrawn at most 4 times a second
 
 
 class JobActions(QObject):
@@ -41,6 +43,11 @@ class JobActions(QObject):
         self.evidence = evidence
         self.notifier = notifier
         self.overall = overall
+        # QProgressBar.setValue repaints at once (synchronously) whenever the bar visibly moves: fed
+        # every job's progress ten times a second, eight downloads made it repaint 80 times a second on
+        # the GUI thread. The bar is redrawn at most this often instead; the table rows stay live.
+        self._overall_later = QTimer(self, singleShot=True, interval=OVERALL_MS)
+        self._overall_later.timeout.connect(self.update_overall)
 
     def job_changed(self, record: JobRecord) -> None:
         """A stored change of a job: the row, the pane, a tray note when it finished, the bar."""
@@ -54,12 +61,16 @@ class JobActions(QObject):
                 f"{record.label}: {state_word(record.state).lower()}"
                 + (f" — {record.error}" if record.error else "")
             )
-        self.update_overall()
+        self._update_overall_soon()
 
     def progress(self, progress: JobProgress) -> None:
         """Live transfer figures of a job."""
         self.model.apply_progress(progress)
-        self.update_overall()
+        self._update_overall_soon()
+
+    def _update_overall_soon(self) -> None:
+        if not self._overall_later.isActive():
+            self._overall_later.start()
 
     def update_overall(self) -> None:
         """The status bar's bar: how far the active jobs are, together."""
@@ -97,9 +108,13 @@ class JobActions(QObject):
         return ask
 
     def remove(self, job_id: str) -> None:
-        """Forget a job the user confirmed removing (its evidence folder stays)."""
+        """Forget a job the user confirmed removing (its evidence folder stays), in the background:
+        the store's delete commits on its writer thread, never on this one."""
+        self.tasks.spawn(self._remove(job_id), name="remove")
+
+    async def _remove(self, job_id: str) -> None:
         try:
-            self.engine.remove(job_id)
+            await self.engine.discard(job_id)
         except VmsDeskError as exc:
             self.window.show_error(exc)
             return

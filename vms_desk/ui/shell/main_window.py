@@ -3,6 +3,7 @@ status bar; menus carry every main action with its shortcut."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
 from vms_desk import __version__
 from vms_desk.core.errors import VmsDeskError
 from vms_desk.core.models import ServerConfig, TimeSpan, Vendor
+from vms_desk.jobs.priority import yield_to_gui
 from vms_desk.ui.evidence.actions import EvidenceActions
 from vms_desk.ui.export.exporting import ExportFlow
 from vms_desk.ui.jobs.actions import JobActions
@@ -66,6 +68,8 @@ class MainWindow(QMainWindow):
         self.servers = servers = workstation.servers
         self.tasks = TaskSet(self.show_error)
 
+        # Downloads yield the CPU to this window's thread (see jobs.priority).
+        yield_to_gui()
         self.source_model = SourceModel(self)
         self.connections = Connections(self.source_model, workstation.clients, self)
         self.sources = SourcePanel(self.source_model)
@@ -190,6 +194,9 @@ class MainWindow(QMainWindow):
         if self.engine is not None:
             self.job_model.load(self.engine.jobs())
             self.bridge.attach(self.engine)
+        # Loading keyring's backends takes a while: a worker thread does it while the window is first
+        # painted (the first saved server's password lookup then finds it done, or waits for it).
+        self.tasks.spawn(asyncio.to_thread(self.servers.vault.probe), name="keyring-probe")
         for server in self.servers.servers():
             self.connections.add(server.id, server.config)
         self.job_actions.update_overall()

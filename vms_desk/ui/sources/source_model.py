@@ -5,13 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from PySide6.QtCore import (
-    QAbstractItemModel,
-    QModelIndex,
-    QPersistentModelIndex,
-    QSortFilterProxyModel,
-    Qt,
-)
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QIcon, QPainter, QPixmap
 
 from vms_desk.core.models import Camera, ServerConfig
@@ -25,6 +19,26 @@ CameraIdRole = Qt.ItemDataRole.UserRole + 3
 StatusRole = Qt.ItemDataRole.UserRole + 4  # ServerStatus (servers only)
 CameraRole = Qt.ItemDataRole.UserRole + 5  # core Camera (cameras only)
 ConfigRole = Qt.ItemDataRole.UserRole + 6  # core ServerConfig (servers only)
+
+_SERVED_ROLES = frozenset(
+    int(r)
+    for r in (
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.DecorationRole,
+        Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.ForegroundRole,
+        KindRole,
+        ServerIdRole,
+        CameraIdRole,
+        StatusRole,
+        CameraRole,
+        ConfigRole,
+    )
+)
+# Precomputed: Python's Flag operators cost microseconds, and views ask for flags per row per layout.
+_SELECTABLE = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+_CAMERA = _SELECTABLE | Qt.ItemFlag.ItemNeverHasChildren
+_CAMERA_NOT_EXPORTABLE = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemNeverHasChildren
 
 KIND_SERVER = "server"
 KIND_CAMERA = "camera"
@@ -66,24 +80,53 @@ def status_icon(status: ServerStatus) -> QIcon:
     return _icons[colour]
 
 
-@dataclass
+def camera_text(camera: Camera) -> str:
+    """A camera row's display text (also what the filter matches)."""
+    return camera.name if camera.exportable else f"{camera.name}  (no export permission)"
+
+
+def server_text(node: ServerNode) -> str:
+    """A server row's display text (also what the filter matches)."""
+    # Online servers need no words (the green dot says it, the cameras below count themselves);
+    # every other status is spelled out, because colour alone is not enough.
+    if node.status is ServerStatus.ONLINE:
+        return node.config.label
+    return f"{node.config.label} — {node.status.value}"
+
+
+@dataclass(eq=False)
 class ServerNode:
-    """A server row: its config, status, the sentence explaining a failure, and its cameras."""
+    """A server row: its config, status, the sentence explaining a failure, and its cameras.
+
+    `row` is kept current by the model so that parent() of a camera is O(1); `folded` holds each
+    camera's display text case-folded once, so that a filter pass is a plain substring test; `flags`
+    holds each camera's item flags, because a tree view asks for them twice per row on every re-layout.
+    """
 
     server_id: str
     config: ServerConfig
     status: ServerStatus = ServerStatus.CONNECTING
     message: str = ""
     cameras: list[Camera] = field(default_factory=list)
+    row: int = 0
+    folded: list[str] = field(default_factory=list)
+    flags: list[Qt.ItemFlag] = field(default_factory=list)
+
+    def set_cameras(self, cameras: list[Camera]) -> None:
+        """Replace the cameras and, computed once here, their folded texts and item flags."""
+        self.cameras = list(cameras)
+        self.folded = [camera_text(c).casefold() for c in self.cameras]
+        self.flags = [_CAMERA if c.exportable else _CAMERA_NOT_EXPORTABLE for c in self.cameras]
 
 
 class SourceModel(QAbstractItemModel):
     """Servers at the top level, cameras below; one column. Internal pointers are the ServerNode
-    for camera rows and None for server rows, so parent() is O(servers)."""
+    for camera rows and None for server rows; each node knows its row, so parent() is O(1)."""
 
     def __init__(self, parent: object | None = None) -> None:
         super().__init__(parent)  # type: ignore[arg-type]
         self._servers: list[ServerNode] = []
+        self._by_id: dict[str, ServerNode] = {}
 
     # --- structure ------------------------------------------------------------------------------
     def index(self, row: int, column: int, parent: AnyIndex = QModelIndex()) -> QModelIndex:  # noqa: B008
@@ -106,10 +149,7 @@ class SourceModel(QAbstractItemModel):
         owner = child.internalPointer()
         if owner is None:
             return QModelIndex()
-        for row, server in enumerate(self._servers):
-            if server is owner:
-                return self.createIndex(row, 0, None)
-        return QModelIndex()
+        return self.createIndex(owner.row, 0, None)
 
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
         """Servers at the top, cameras under a server, nothing under a camera."""
@@ -126,16 +166,11 @@ class SourceModel(QAbstractItemModel):
         return 1
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
-        """Cameras that may not be exported are shown but not selectable."""
+        """Cameras that may not be exported are shown but not selectable; cameras never have children."""
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
         owner = index.internalPointer()
-        if isinstance(owner, ServerNode):
-            camera = owner.cameras[index.row()]
-            if not camera.exportable:
-                return Qt.ItemFlag.ItemIsEnabled
-        return base
+        return owner.flags[index.row()] if isinstance(owner, ServerNode) else _SELECTABLE
 
     def headerData(  # noqa: N802 - Qt override
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
@@ -154,13 +189,23 @@ class SourceModel(QAbstractItemModel):
             return self._server_data(self._servers[index.row()], role)
         return self._camera_data(owner, owner.cameras[index.row()], role)
 
+    def node_data(self, server: ServerNode, camera_row: int, role: int) -> object:
+        """data() for a server (camera_row < 0) or one of its cameras, without an index (for the filter)."""
+        if (
+            role not in _SERVED_ROLES
+        ):  # the delegate asks for fonts, alignment, check state... per painted row
+            return None
+        if camera_row < 0:
+            return self._server_data(server, role)
+        return self._camera_data(server, server.cameras[camera_row], role)
+
+    def servers(self) -> list[ServerNode]:
+        """The server nodes in row order (read-only use: the filter walks them)."""
+        return self._servers
+
     def _server_data(self, node: ServerNode, role: int) -> object:
         if role == Qt.ItemDataRole.DisplayRole:
-            # Online servers need no words (the green dot says it, the cameras below count themselves);
-            # every other status is spelled out, because colour alone is not enough.
-            if node.status is ServerStatus.ONLINE:
-                return node.config.label
-            return f"{node.config.label} — {node.status.value}"
+            return server_text(node)
         if role == Qt.ItemDataRole.DecorationRole:
             return status_icon(node.status)
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -187,7 +232,7 @@ class SourceModel(QAbstractItemModel):
 
     def _camera_data(self, server: ServerNode, camera: Camera, role: int) -> object:
         if role == Qt.ItemDataRole.DisplayRole:
-            return camera.name if camera.exportable else f"{camera.name}  (no export permission)"
+            return camera_text(camera)
         if role == Qt.ItemDataRole.ToolTipRole:
             state = "online" if camera.online else "offline"
             return f"{camera.name}\nId: {camera.id}\nCamera {state} on {server.config.label}"
@@ -209,12 +254,12 @@ class SourceModel(QAbstractItemModel):
 
     def server_row(self, server_id: str) -> int:
         """Row of the server, or -1."""
-        return next((i for i, s in enumerate(self._servers) if s.server_id == server_id), -1)
+        node = self._by_id.get(server_id)
+        return node.row if node is not None else -1
 
     def server(self, server_id: str) -> ServerNode | None:
         """The node of a server, or None."""
-        row = self.server_row(server_id)
-        return self._servers[row] if row >= 0 else None
+        return self._by_id.get(server_id)
 
     def server_index(self, server_id: str) -> QModelIndex:
         """The index of a server row (invalid when unknown)."""
@@ -242,7 +287,9 @@ class SourceModel(QAbstractItemModel):
             self.dataChanged.emit(index, index)
             return
         self.beginInsertRows(QModelIndex(), len(self._servers), len(self._servers))
-        self._servers.append(ServerNode(server_id, config))
+        node = ServerNode(server_id, config, row=len(self._servers))
+        self._servers.append(node)
+        self._by_id[server_id] = node
         self.endInsertRows()
 
     def remove_server(self, server_id: str) -> None:
@@ -252,6 +299,9 @@ class SourceModel(QAbstractItemModel):
             return
         self.beginRemoveRows(QModelIndex(), row, row)
         del self._servers[row]
+        del self._by_id[server_id]
+        for later in self._servers[row:]:
+            later.row -= 1
         self.endRemoveRows()
 
     def set_status(self, server_id: str, status: ServerStatus, message: str = "") -> None:
@@ -273,21 +323,10 @@ class SourceModel(QAbstractItemModel):
         parent = self.index(row, 0)
         if node.cameras:
             self.beginRemoveRows(parent, 0, len(node.cameras) - 1)
-            node.cameras = []
+            node.set_cameras([])
             self.endRemoveRows()
         if cameras:
             self.beginInsertRows(parent, 0, len(cameras) - 1)
-            node.cameras = list(cameras)
+            node.set_cameras(cameras)
             self.endInsertRows()
         self.dataChanged.emit(parent, parent)
-
-
-class SourceFilterProxy(QSortFilterProxyModel):
-    """Case-insensitive, recursive filter: a camera match keeps its server; a server match keeps all."""
-
-    def __init__(self, parent: object | None = None) -> None:
-        super().__init__(parent)  # type: ignore[arg-type]
-        self.setRecursiveFilteringEnabled(True)
-        self.setAutoAcceptChildRows(True)
-        self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.setFilterRole(Qt.ItemDataRole.DisplayRole)

@@ -16,12 +16,12 @@ from PySide6.QtWidgets import (
 )
 
 from vms_desk.core.models import Camera
+from vms_desk.ui.sources.source_filter import SourceFilterProxy
 from vms_desk.ui.sources.source_model import (
     KIND_CAMERA,
     CameraRole,
     KindRole,
     ServerIdRole,
-    SourceFilterProxy,
     SourceModel,
 )
 
@@ -68,8 +68,13 @@ class SourcePanel(QWidget):
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.tree.customContextMenuRequested.connect(self._menu)
         self.tree.selectionModel().selectionChanged.connect(self._selection_changed)
-        # New cameras appear expanded: the user added the server to see them.
-        self.proxy.rowsInserted.connect(self._expand_new)
+        # New cameras appear expanded: the user added the server to see them. The proxy turns every source
+        # change into a layout change, so listen to the source (the proxy has already caught up by then).
+        model.rowsInserted.connect(self._expand_new)
+        # Servers the user collapsed while no filter was set stay collapsed when a filter is cleared.
+        self._collapsed: set[str] = set()
+        self.tree.collapsed.connect(lambda i: self._remember(i, collapsed=True))
+        self.tree.expanded.connect(lambda i: self._remember(i, collapsed=False))
         self.add_button = QPushButton("Add server…", objectName="addServerButton")
         self.add_button.clicked.connect(self.addRequested)
         layout = QVBoxLayout(self)
@@ -80,15 +85,29 @@ class SourcePanel(QWidget):
 
     def _filter_changed(self, text: str) -> None:
         self.proxy.setFilterFixedString(text)
-        if text:
-            self.tree.expandAll()
+        # Expansion is set once, after the one layout change: while the view's re-layout is still
+        # pending, expand() only records the index, so this costs nothing per camera.
+        for index in self.proxy.shown_servers():
+            if not text and index.data(ServerIdRole) in self._collapsed:
+                self.tree.collapse(index)
+            else:
+                self.tree.expand(index)
+
+    def _remember(self, index: QModelIndex, *, collapsed: bool) -> None:
+        if self.proxy.filter_text() or index.parent().isValid():
+            return
+        server_id = str(index.data(ServerIdRole))
+        if collapsed:
+            self._collapsed.add(server_id)
+        else:
+            self._collapsed.discard(server_id)
 
     def _expand_new(self, parent: QModelIndex, first: int, last: int) -> None:
-        if not parent.isValid():
-            for row in range(first, last + 1):
-                self.tree.expand(self.proxy.index(row, 0))
-        else:
-            self.tree.expand(parent)
+        if parent.isValid():
+            self.tree.expand(self.proxy.mapFromSource(parent))
+            return
+        for row in range(first, last + 1):
+            self.tree.expand(self.proxy.mapFromSource(self.model.index(row, 0)))
 
     def _selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
         self.camerasSelected.emit(self.selected_cameras())

@@ -6,12 +6,14 @@ frame costs O(width) whatever the number of recorded spans.
 
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPalette, QPen
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QImage, QPainter, QPalette, QPen
 
+from vms_desk.core.models import Recordings
 from vms_desk.present.timeline_data import TimelineRow
 from vms_desk.present.timeline_ticks import (
     choose_step,
@@ -113,8 +115,7 @@ class _Frame:
     ) -> None:
         self.p, self.lay, self.st, self.palette = painter, lay, st, palette
         self.font = font
-        self.small = QFont(font)
-        self.small.setPointSizeF(max(6.0, font.pointSizeF() * 0.88))
+        self.small = small_font(font)
         self.spp = (st.t1 - st.t0) / lay.track_width
 
     def x(self, t: float) -> float:
@@ -349,6 +350,68 @@ class _Frame:
         p.setPen(QColor("white"))
         p.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
         p.setFont(self.font)
+
+
+def small_font(font: QFont) -> QFont:
+    """The ruler's and the labels' smaller font."""
+    small = QFont(font)
+    small.setPointSizeF(max(6.0, font.pointSizeF() * 0.88))
+    return small
+
+
+def _calendar_names() -> str:
+    """Every weekday and month name strftime can put in a tick label (in the current locale)."""
+    monday = datetime(2024, 1, 1)  # a Monday in January
+    days = (monday + timedelta(days=n) for n in range(7))
+    months = (datetime(2024, m, 1) for m in range(1, 13))
+    return " ".join(d.strftime("%a %A") for d in days) + " ".join(m.strftime("%b %B") for m in months)
+
+
+_warmed: set[tuple[str, float]] = set()
+
+
+def warm_up(palette: QPalette, font: QFont, device_pixel_ratio: float, state: PaintState) -> None:
+    """Paint throw-away frames at a day, a minute and a second step, and every glyph a label can hold.
+
+    The first paint at a new zoom level meets new labels (weekday and month names, seconds), and the
+    very first paint also meets the Qt enum types and code paths nothing else has touched yet; each
+    costs milliseconds the first time, enough to miss a frame. Done once when the widget is created,
+    the glyph caches (shared per font) and the bindings are warm before the user zooms.
+    """
+    key = (font.key(), device_pixel_ratio)
+    if key in _warmed:  # the caches are per process: once per font and pixel ratio is enough
+        return
+    _warmed.add(key)
+    lay = Layout(width=400, height=Layout(0, 0).content_height(2))
+    image = QImage(lay.width, lay.height, QImage.Format.Format_ARGB32_Premultiplied)
+    image.setDevicePixelRatio(device_pixel_ratio)
+    t = state.now
+    rows = [TimelineRow("warm-up", Recordings(known=True, spans=())), TimelineRow("loading", None)]
+    painter = QPainter(image)
+    try:
+        for width in (14 * 86400.0, 3 * 3600.0, 60.0):
+            frame = PaintState(
+                rows=rows,
+                t0=t - width,
+                t1=t,
+                selection=(t - width / 2, t - width / 4),
+                cursor=t - width / 3,
+                now=t,
+                zone=state.zone,
+                zone_text=state.zone_text,
+                focused=True,
+                hint=state.hint,
+                empty_text=state.empty_text,
+            )
+            paint_timeline(painter, lay, frame, palette, font)
+        glyphs = " ".join(
+            (string.ascii_letters + string.digits + string.punctuation + "…—·", _calendar_names())
+        )
+        for f in (font, small_font(font)):
+            painter.setFont(f)
+            painter.drawText(QPointF(0, 12), glyphs)
+    finally:
+        painter.end()
 
 
 def paint_timeline(painter: QPainter, lay: Layout, st: PaintState, palette: QPalette, font: QFont) -> None:

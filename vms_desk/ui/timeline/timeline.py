@@ -23,7 +23,7 @@ from vms_desk.core.models import Recordings, ensure_utc
 from vms_desk.core.times import local_zone, zone_label
 from vms_desk.present.timeline_data import TimelineRow
 from vms_desk.present.timeline_ticks import DAY
-from vms_desk.ui.timeline.paint import Layout, PaintState, paint_timeline
+from vms_desk.ui.timeline.paint import Layout, PaintState, paint_timeline, warm_up
 
 MIN_VISIBLE = 10.0  # seconds: about a frame-accurate view of a short incident
 MAX_VISIBLE = 10 * DAY  # the simulators and most retention policies keep 7 days; leave room around them
@@ -97,6 +97,7 @@ class Timeline(QWidget):
         self._now_timer.setInterval(1000)
         self._now_timer.timeout.connect(self._tick)
         self._update_height()
+        warm_up(self.palette(), self.font(), self.devicePixelRatioF(), self._paint_state())
 
     # --- data ---------------------------------------------------------------------------------------
     def set_rows(self, rows: Sequence[tuple[str, Recordings | None]]) -> None:
@@ -244,22 +245,24 @@ class Timeline(QWidget):
         """Paint the visible window only."""
         painter = QPainter(self)
         try:
-            state = PaintState(
-                rows=self._rows,
-                t0=self._t0,
-                t1=self._t0 + self._span,
-                selection=self._selection,
-                cursor=self._cursor,
-                now=self._clock(),
-                zone=self._zone,
-                zone_text=zone_label(self._zone, _utc(self._t0 + self._span / 2)),
-                focused=self.hasFocus(),
-                hint=HINTS,
-                empty_text="Select one or more cameras to see what they recorded.",
-            )
-            paint_timeline(painter, self._layout(), state, self.palette(), self.font())
+            paint_timeline(painter, self._layout(), self._paint_state(), self.palette(), self.font())
         finally:
             painter.end()
+
+    def _paint_state(self) -> PaintState:
+        return PaintState(
+            rows=self._rows,
+            t0=self._t0,
+            t1=self._t0 + self._span,
+            selection=self._selection,
+            cursor=self._cursor,
+            now=self._clock(),
+            zone=self._zone,
+            zone_text=zone_label(self._zone, _utc(self._t0 + self._span / 2)),
+            focused=self.hasFocus(),
+            hint=HINTS,
+            empty_text="Select one or more cameras to see what they recorded.",
+        )
 
     def showEvent(self, event: object) -> None:  # noqa: N802 - Qt override
         self._now_timer.start()

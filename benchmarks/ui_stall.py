@@ -1,0 +1,222 @@
+"""Print how long the GUI's event loop stalls while 8 large exports download through the real window.
+
+Run from the repository root under a display: ``xvfb-run -a python benchmarks/ui_stall.py``.
+Eight Axxon One simulators run in processes of their own (as real servers would), each export padded
+to `--size-mib` (SimState.export_bytes). The window is the app's own composition (`compose`), shown,
+with the eight servers added as the demo mode adds them; one export per server is queued through the
+engine the window uses. A 5 ms QTimer measures the loop: the figures are the intervals between its
+ticks while the downloads run (a paint or an input event waits at most that long). Then the same eight
+exports run as eight `vms-desk export` processes for the CLI's throughput.
+
+`--overall N` raises the engine's overall limit for the run: the GUI's composition builds its engine
+without the settings (per_server/overall), so as shipped it runs the engine's default of 4 at once.
+The last line is exactly ``stall: p99 X ms, max Y ms while 8 downloads ran at Z MB/s (CLI W MB/s)``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+SIMS = 8
+
+SIM_CHILD = r"""
+import sys, tempfile
+from pathlib import Path
+from vms_desk.core.models import Vendor
+from vms_desk.sim.base import SimState
+from vms_desk.sim.registry import start_sim
+state = SimState(export_bytes=int(sys.argv[1]), export_seconds=float(sys.argv[2]),
+                 workdir=Path(tempfile.mkdtemp(prefix="vms-desk-stall-sim-")))
+sim = start_sim(Vendor.AXXON_ONE, port=0, state=state)
+print(sim.url, flush=True)
+sys.stdin.read()
+sim.stop()
+"""
+CAMERA = "Server1/DeviceIpint.1/SourceEndpoint.video:0:0"
+
+
+def start_sims(size: int, seconds: float) -> tuple[list[subprocess.Popen[str]], list[str]]:
+    """One simulator process per server; their URLs."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", SIM_CHILD, str(size), str(seconds)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for _ in range(SIMS)
+    ]
+    urls = [p.stdout.readline().strip() for p in procs if p.stdout is not None]
+    return procs, urls
+
+
+def span() -> tuple[datetime, datetime]:
+    end = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=10)
+    return end - timedelta(seconds=10), end
+
+
+def folder_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and p.name != "manifest.json")
+
+
+async def gui_run(urls: list[str], home: Path, overall: int | None) -> tuple[list[float], float, int]:
+    """(tick intervals in s, seconds from submit to all done, bytes saved) through the real window."""
+    from PySide6.QtCore import Qt, QTimer
+
+    from vms_desk.app import compose
+    from vms_desk.core.export import ExportRequest
+    from vms_desk.core.models import TimeSpan, Vendor
+
+    parts = compose(home=home, out_dir=home / "evidence")
+    parts.start()
+    window = parts.window
+    window.resize(1280, 800)
+    window.show()
+    if overall is not None:
+        # Private on purpose: the GUI's composition gives the engine no settings (see the docstring).
+        parts.workstation.engine._overall = asyncio.Semaphore(overall)
+    for url in urls:
+        window.add_demo_server(Vendor.AXXON_ONE, url, "demo", "demo")
+    await window.connections.wait_idle()
+    ticks: list[float] = []
+    timer = QTimer()
+    timer.setTimerType(Qt.TimerType.PreciseTimer)
+    timer.setInterval(5)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    start, end = span()
+    request = ExportRequest(camera_id=CAMERA, span=TimeSpan(start=start, end=end), format="mkv")
+    servers = [s.config for s in parts.workstation.servers.servers()]
+    finished: set[str] = set()
+    all_done = asyncio.Event()
+
+    def note(record: Any) -> None:
+        if record.state.finished:
+            finished.add(record.id)
+            if len(finished) >= len(servers):
+                all_done.set()
+
+    parts.workstation.engine.add_listener(note)
+    timer.start()
+    began = time.perf_counter()
+    records = [
+        await parts.workstation.engine.submit(
+            server, request, camera_name=None, out_dir=home / "evidence", case=None, operator="bench"
+        )
+        for server in servers
+    ]
+    await all_done.wait()
+    took = time.perf_counter() - began
+    timer.stop()
+    failed = [r.error for r in map(parts.workstation.engine.store.get, (r.id for r in records)) if r.error]
+    await parts.aclose()
+    parts.dispose()
+    if failed:
+        raise SystemExit(f"GUI exports failed: {failed}")
+    return [b - a for a, b in itertools.pairwise(ticks)], took, folder_bytes(home / "evidence")
+
+
+def cli_run(urls: list[str], home: Path) -> tuple[float, int]:
+    """(seconds, bytes) for the same eight exports as eight `vms-desk export` processes."""
+    start, end = span()
+    out = home / "cli-evidence"
+    env = {**os.environ, "VMS_DESK_HOME": str(home / "cli-home"), "PW": "demo", "PYTHONPATH": str(ROOT)}
+    base = [sys.executable, "-m", "vms_desk"]
+    args = ["--camera", CAMERA, "--start", start.isoformat(), "--end", end.isoformat(), "--format", "mkv"]
+    began = time.perf_counter()
+    procs = [
+        subprocess.Popen(
+            [
+                *base,
+                "export",
+                "--vendor",
+                "axxon-one",
+                "--url",
+                url,
+                "--user",
+                "demo",
+                "--password-env",
+                "PW",
+                *args,
+                "--out",
+                str(out / str(n)),
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n, url in enumerate(urls)
+    ]
+    errors = [p.communicate()[1] for p in procs if p.wait() != 0]
+    took = time.perf_counter() - began
+    if errors:
+        raise SystemExit(f"CLI exports failed: {errors[0][-500:]}")
+    return took, folder_bytes(out)
+
+
+def main() -> None:
+    """Start the simulators, run the GUI phase, then the CLI phase, and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size-mib", type=int, default=400, help="bytes of each export, in MiB")
+    parser.add_argument("--overall", type=int, default=None, help="the engine's overall limit for the run")
+    parser.add_argument("--export-seconds", type=float, default=2.0, help="server-side export time")
+    args = parser.parse_args()
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        raise SystemExit("ui_stall.py needs a display: run it under xvfb-run")
+    sys.path.insert(0, str(ROOT))
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    procs, urls = start_sims(args.size_mib * 1024 * 1024, args.export_seconds)
+    home = Path(tempfile.mkdtemp(prefix="vms-desk-stall-"))
+    os.environ["VMS_DESK_HOME"] = str(home)
+    try:
+        app = QApplication.instance() or QApplication([])
+        loop = qasync.QEventLoop(app)
+        asyncio.set_event_loop(loop)
+        from vms_desk.ui.shell.gc_guard import GuiThreadGc
+
+        collector = GuiThreadGc()  # as run_gui does: the cyclic collector runs on the GUI thread
+        collector.start()
+        with loop:
+            gaps, took, saved = loop.run_until_complete(gui_run(urls, home, args.overall))
+        collector.stop()
+        shutil.rmtree(home / "evidence", ignore_errors=True)
+        cli_took, cli_saved = cli_run(urls, home)
+    finally:
+        for proc in procs:
+            if proc.stdin is not None:
+                proc.stdin.close()
+        for proc in procs:
+            proc.wait(timeout=30)
+        shutil.rmtree(home, ignore_errors=True)
+    ms = sorted(g * 1000 for g in gaps)
+    p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))]
+    rate, cli_rate = saved / took / 1e6, cli_saved / cli_took / 1e6
+    print(
+        f"GUI: {saved / 1e6:.0f} MB in {took:.1f} s; {len(ms)} ticks, median {statistics.median(ms):.1f} ms"
+    )
+    print(f"CLI: {cli_saved / 1e6:.0f} MB in {cli_took:.1f} s; GUI/CLI {rate / cli_rate:.2f} x")
+    print(
+        f"stall: p99 {p99:.0f} ms, max {ms[-1]:.0f} ms while 8 downloads ran at {rate:.0f} MB/s "
+        f"(CLI {cli_rate:.0f} MB/s)"
+    )
+
+
+if __name__ == "__main__":
+    main()
