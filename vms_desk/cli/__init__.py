@@ -6,6 +6,7 @@ import argparse
 from collections.abc import Callable, Sequence
 
 from .browse import cameras, recordings
+from .cases import case_command
 from .common import run_guarded, setup_logging
 from .export import export
 from .local import audit_command, gui_command, jobs_command, sim_command, verify_command
@@ -22,6 +23,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "jobs": jobs_command,
     "resume": resume,
     "audit": audit_command,
+    "case": case_command,
 }
 
 

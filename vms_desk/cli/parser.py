@@ -9,6 +9,8 @@ from typing import NoReturn
 
 from vms_desk import __version__
 
+from .cases import add_case_parser
+
 VENDORS = "axxon-one, axxon-psim, vdg-sense, exacq, axis"
 
 
@@ -128,8 +130,19 @@ def build_parser() -> CliParser:
     verify.add_argument("dir", type=Path, metavar="DIR")
     verify.add_argument("--json", action="store_true")
 
-    jobs = commands.add_parser("jobs", help="the persistent job queue")
+    jobs = commands.add_parser("jobs", help="the persistent job queue (the supervisor board's fields)")
     jobs.add_argument("--json", action="store_true")
+    jobs.add_argument("--case", metavar="NUMBER", help="only this case's jobs")
+    jobs.add_argument("--operator", metavar="NAME", help="only this operator's jobs")
+    jobs.add_argument(
+        "--state",
+        action="append",
+        default=[],
+        metavar="STATE",
+        dest="states",
+        help="only jobs in this state (queued, ..., done, failed, cancelled, interrupted); repeatable",
+    )
+    jobs.add_argument("--since", metavar="T", help="only jobs created at or after T (ISO 8601)")
 
     resume = commands.add_parser(
         "resume", help="run the jobs a closed, crashed or killed vms_desk left unfinished to their end"
@@ -145,4 +158,5 @@ def build_parser() -> CliParser:
     audit = commands.add_parser("audit", help="the append-only audit log")
     audit.add_argument("action", nargs="?", choices=["verify"], help="check the log's hash chain")
     audit.add_argument("--json", action="store_true")
+    add_case_parser(commands)
     return parser

@@ -24,7 +24,10 @@ from vms_desk.evidence.filelock import locked
 LOG_NAME = "audit.jsonl"
 HEAD_NAME = "audit.head"
 GENESIS = "0" * 64
-ACTIONS = frozenset({"export", "download", "verify", "delete", "cancel", "retry", "server"})
+# "case" (created, closed, reopened...), "annotate" and "reassign" come from cases and the supervisor board.
+ACTIONS = frozenset(
+    {"export", "download", "verify", "delete", "cancel", "retry", "server", "case", "annotate", "reassign"}
+)
 _SECRET_KEYS = frozenset({"password", "passwd", "token", "secret", "access_token", "authorization"})
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 import uuid
 from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
@@ -121,6 +122,7 @@ class Engine:
             case=case,
             operator=operator,
             owner=self.owner,
+            workstation=socket.gethostname(),
         )
         record = self.store.add(
             record, f"Queued by {operator or 'an unnamed operator'}.", lease_seconds=LEASE_SECONDS

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 
@@ -22,6 +23,9 @@ class Faults:
     export_fails: int = 0  # the next N exports fail with the vendor's own error
     expire_sessions: bool = False  # invalidate every session/token now (cleared once applied)
     throttle_bps: int = 0  # file downloads send at most this many bytes a second (0 = no limit)
+    # The simulator's clock runs this many seconds fast (negative: slow): its Date header and the
+    # vendor's own time source (VDG Sense /info <utc>) show it.
+    clock_offset_s: float = 0.0
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -76,6 +80,10 @@ class Faults:
                 self.expire_sessions = False
                 return True
             return False
+
+    def now(self) -> datetime:
+        """The simulator's clock: this computer's UTC time plus `clock_offset_s`."""
+        return datetime.now(UTC) + timedelta(seconds=self.clock_offset_s)
 
     def as_dict(self) -> dict[str, Any]:
         """Current switches."""
