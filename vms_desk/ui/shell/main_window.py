@@ -35,6 +35,7 @@ from vms_desk.ui.sources.connections import Connections
 from vms_desk.ui.sources.server_actions import ServerActions
 from vms_desk.ui.sources.source_model import ServerStatus, SourceModel, StatusRole
 from vms_desk.ui.sources.source_tree import CameraRef, SourcePanel
+from vms_desk.ui.supervisor.board import SupervisorBoard
 from vms_desk.ui.timeline.recordings import RecordingsLoader
 from vms_desk.workstation.tasks import TaskSet
 
@@ -124,6 +125,7 @@ class MainWindow(QMainWindow):
             notifier=self.notifier,
             overall=self.overall,
         )
+        self.supervisor: SupervisorBoard | None = None
         self.menu_actions = build_menus(self)
         self.export_action = self.menu_actions["exportAction"]
         self._wire()
@@ -272,6 +274,17 @@ class MainWindow(QMainWindow):
         self.export_action.setEnabled(ready)
 
     # --- jobs (vms_desk/ui/jobs/actions.py) -------------------------------------------------------
+    def show_supervisor(self) -> SupervisorBoard:
+        """View › Supervisor: the board over every job in the store (one window, raised when open)."""
+        if self.supervisor is None:
+            self.supervisor = SupervisorBoard(self.workstation, self.tasks, self)
+            self.bridge.jobChanged.connect(self.supervisor.job_changed)
+            self.supervisor.resize(1400, 600)
+        self.supervisor.refresh()
+        self.supervisor.show()
+        self.supervisor.raise_()
+        return self.supervisor
+
     def retry_job(self, job_id: str) -> QInputDialog | None:
         """Retry a job; one that had a secret asks for it again first (the prompt is returned)."""
         return self.job_actions.retry(job_id)
