@@ -19,11 +19,13 @@ import httpx
 
 from vms_desk.cases.book import CaseBook
 from vms_desk.cases.rules import Case, check_number, check_takes_exports
+from vms_desk.core.clock import ClockReading
 from vms_desk.core.errors import StorageError
 from vms_desk.core.models import ServerConfig
 from vms_desk.evidence.audit import AuditLog
 from vms_desk.jobs.backoff import PollPolicy, RetryPolicy
 from vms_desk.jobs.clients import ClientPool
+from vms_desk.jobs.clock import measure_clock
 from vms_desk.jobs.credentials import server_key
 from vms_desk.jobs.engine import Engine
 from vms_desk.jobs.store import JobStore
@@ -148,6 +150,10 @@ class Workstation:
     def supervision(self) -> Supervision:
         """The supervisor board's actions (annotate, re-verify, reassign), audited as this operator."""
         return Supervision(self.store, self.cases, self.audit, self.operator)
+
+    async def measure_clock(self, config: ServerConfig) -> ClockReading:
+        """The server's clock against this workstation's (never raises: `unavailable` with a reason)."""
+        return await measure_clock(self.clients.http_for(config), config)
 
     def case_for_export(self, number: str, *, title: str = "") -> tuple[Case, bool]:
         """The open case an export goes into, created (and audited) when there is none yet; True

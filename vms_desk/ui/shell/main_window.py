@@ -88,6 +88,8 @@ class MainWindow(QMainWindow):
             settings,
             out_dir=out_dir or workstation.out_dir(),
             operator=workstation.operator,
+            clock_check=workstation.measure_clock,
+            case_check=workstation.case_for_export,
         )
 
         self.setCentralWidget(self.centre)
