@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Sequence
 
+from .batch import batch
 from .browse import cameras, recordings
 from .cases import case_command
 from .common import run_guarded, setup_logging
@@ -24,6 +25,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "resume": resume,
     "audit": audit_command,
     "case": case_command,
+    "batch": batch,
 }
 
 

@@ -9,6 +9,7 @@ from typing import NoReturn
 
 from vms_desk import __version__
 
+from .batch import add_batch_parser
 from .cases import add_case_parser
 
 VENDORS = "axxon-one, axxon-psim, vdg-sense, exacq, axis"
@@ -159,4 +160,5 @@ def build_parser() -> CliParser:
     audit.add_argument("action", nargs="?", choices=["verify"], help="check the log's hash chain")
     audit.add_argument("--json", action="store_true")
     add_case_parser(commands)
+    add_batch_parser(commands)
     return parser

@@ -111,9 +111,9 @@ class MultiExportDialog(QDialog):
 
     def _add_row(self, grid: QGridLayout, box: QWidget, number: int, row: ServerRow) -> None:
         grid.addWidget(QLabel(row.label, box), number, 0)
-        grid.addWidget(QLabel(", ".join(c.name for c in row.cameras), box, wordWrap=True), number, 1)
+        grid.addWidget(QLabel(", ".join(c.name for c in row.cameras), box), number, 1)
         combo = QComboBox(box, objectName=f"formatCombo{number}")
-        clock = QLabel("", box, objectName=f"clockLabel{number}", wordWrap=True)
+        clock = QLabel("", box, objectName=f"clockLabel{number}")
         if row.caps is None:
             combo.setEnabled(False)
             clock.setText(row.error)
@@ -144,9 +144,15 @@ class MultiExportDialog(QDialog):
         if row.caps is None:
             return
         label = self.clock_labels[index]
-        label.setText(reading.sentence() if reading.off or reading.server_offset_s is None else "in step")
-        label.setToolTip(reading.sentence())
-        label.setStyleSheet(WARN_STYLE if reading.off or reading.server_offset_s is None else "")
+        offset = reading.server_offset_s
+        if offset is None:
+            label.setText("⚠ clock not readable")
+        elif reading.off:
+            label.setText(f"⚠ {abs(offset):.1f} s {'fast' if offset > 0 else 'slow'}")
+        else:
+            label.setText("in step")
+        label.setToolTip(reading.sentence())  # the whole sentence: how it was measured, how exactly
+        label.setStyleSheet(WARN_STYLE if reading.off or offset is None else "")
 
     def set_row_choice(
         self, row: ServerRow, fmt: str, options: dict[str, JsonValue], secrets: dict[str, str]
