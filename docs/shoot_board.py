@@ -28,7 +28,9 @@ from vms_desk.ui.shell.main_window import MainWindow
 OUT = Path(__file__).parent / "screenshots"
 
 
-async def _export(window: MainWindow, ids: list[str], span: TimeSpan, operator: str, shot: Path | None) -> None:
+async def _export(
+    window: MainWindow, ids: list[str], span: TimeSpan, operator: str, shot: Path | None
+) -> None:
     for number, server_id in enumerate(ids):
         camera = window.source_model.server(server_id).cameras[number % 2]
         window.sources.select_camera(server_id, camera.id, add=number > 0)
