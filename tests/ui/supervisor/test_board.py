@@ -212,3 +212,46 @@ async def test_reassignment_is_one_audit_entry(workstation: Any, jobs: Any) -> N
     assert moved.case == "C-9"
     entries = [e for e in workstation.audit.entries() if e["action"] == "reassign"]
     assert [(e["was"], e["case"]) for e in entries] == [("C-1", "C-9")]
+
+
+@pytest.mark.asyncio
+async def test_the_cases_panel_lists_creates_closes_and_reopens(
+    qtbot: Any, qtmodeltester: Any, workstation: Any, jobs: Any
+) -> None:
+    from vms_desk.cases.rules import CaseStatus
+    from vms_desk.ui.supervisor.cases import COL_EXPORTS, COL_NUMBER, COL_STATUS, CaseModel
+
+    workstation.cases.new("C-1", title="Till", by="alice")
+    board = SupervisorBoard(workstation, TaskSet(lambda error: None))
+    qtbot.addWidget(board)
+    board.refresh()
+    panel = board.cases
+    model = panel.model
+    # The tester outlives the widget (it disconnects at teardown): check a model of its own, same rows.
+    checked = CaseModel()
+    checked.load([(workstation.cases.get("C-1"), 2)])
+    qtmodeltester.check(checked, force_py=True)
+    assert [model.data(model.index(0, c)) for c in (COL_NUMBER, COL_STATUS, COL_EXPORTS)] == [
+        "C-1",
+        "open",
+        "2",
+    ]
+    panel.numberEdit.setText("../up")
+    panel.create()
+    assert "cannot be in a folder name" in panel.message.text()
+    assert model.rowCount() == 1
+    panel.numberEdit.setText("C-2")
+    panel.create()
+    assert model.rowCount() == 2
+    row = next(r for r in range(2) if model.data(model.index(r, COL_NUMBER)) == "C-1")
+    panel.view.selectRow(row)
+    panel.set_status(CaseStatus.CLOSED)
+    assert workstation.cases.get("C-1").status is CaseStatus.CLOSED
+    panel.view.selectRow(next(r for r in range(2) if model.data(model.index(r, COL_NUMBER)) == "C-1"))
+    panel.set_status(CaseStatus.OPEN)
+    assert workstation.cases.get("C-1").status is CaseStatus.OPEN
+    outcomes = [e["outcome"] for e in workstation.audit.entries() if e["action"] == "case"]
+    assert outcomes == ["created", "created", "closed", "reopened"]
+    board.show_case("C-1")
+    assert board.proxy.rowCount() == 2
+    assert board.tabs.currentIndex() == 0

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QTableView,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -34,6 +35,7 @@ from vms_desk.core.jobstate import JobState
 from vms_desk.core.times import zone_label
 from vms_desk.jobs.records import JobRecord
 from vms_desk.present.board import BoardFilter, to_csv
+from vms_desk.ui.supervisor.cases import CasesPanel
 from vms_desk.ui.supervisor.model import (
     COL_CASE,
     COL_OPERATOR,
@@ -73,8 +75,17 @@ class SupervisorBoard(QWidget):
         self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.verticalHeader().hide()
-        layout.addWidget(self.table)
-        layout.addLayout(self._actions())
+        self.cases = CasesPanel(workstation, self)
+        self.cases.caseChosen.connect(self.show_case)
+        self.tabs = QTabWidget(self, objectName="boardTabs")
+        jobs_tab = QWidget(self)
+        jobs_layout = QVBoxLayout(jobs_tab)
+        jobs_layout.setContentsMargins(0, 0, 0, 0)
+        jobs_layout.addWidget(self.table)
+        jobs_layout.addLayout(self._actions())
+        self.tabs.addTab(jobs_tab, "Jobs")
+        self.tabs.addTab(self.cases, "Cases")
+        layout.addWidget(self.tabs)
         self.status = QLabel(self, objectName="boardStatus")
         layout.addWidget(self.status)
         self.proxy.rowsInserted.connect(self._count)
@@ -153,7 +164,16 @@ class SupervisorBoard(QWidget):
             combo.setCurrentText(keep if keep in self.model.values(column) else ANY)
             combo.blockSignals(False)
         self.apply_filter()
+        self.cases.refresh()
         self.table.resizeColumnsToContents()
+
+    def show_case(self, number: str) -> None:
+        """The Jobs tab, filtered to one case."""
+        combo = self.combos[COL_CASE]
+        if combo.findText(number) < 0:
+            combo.addItem(number)
+        combo.setCurrentText(number)
+        self.tabs.setCurrentIndex(0)
 
     def job_changed(self, record: JobRecord) -> None:
         """The engine changed a job: its row follows."""
