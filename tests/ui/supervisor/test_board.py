@@ -191,11 +191,11 @@ async def test_the_window_filters_exports_csv_and_acts(
     assert "empty" in board.status.text()
 
     board.reverify()
-    await asyncio.wait_for(asyncio.gather(*tasks._tasks), 30)
+    await asyncio.wait_for(tasks.wait(), 30)
     assert workstation.store.get(jobs["door"].id).verified.ok
     (jobs["door"].evidence_dir / "clip.mkv").write_bytes(b"y" * 5000)  # tampered
     board.reverify()
-    await asyncio.wait_for(asyncio.gather(*tasks._tasks), 30)
+    await asyncio.wait_for(tasks.wait(), 30)
     verified = workstation.store.get(jobs["door"].id).verified
     assert verified is not None
     assert not verified.ok
