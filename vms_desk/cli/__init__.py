@@ -7,7 +7,9 @@ from collections.abc import Callable, Sequence
 
 from vms_desk.bundled_vlc import use_bundled_libvlc
 
+from .batch import batch
 from .browse import cameras, recordings
+from .cases import case_command
 from .common import run_guarded, setup_logging
 from .custody import bundle_command, report_command, working_copy_command
 from .export import export
@@ -28,6 +30,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "working-copy": working_copy_command,
     "report": report_command,
     "bundle": bundle_command,
+    "case": case_command,
+    "batch": batch,
 }
 
 

@@ -19,7 +19,7 @@ from vms_desk.core.models import ServerConfig, TimeSpan
 from vms_desk.core.options import JsonValue, parse_option_arg
 from vms_desk.core.times import now_utc, parse_user_time
 from vms_desk.jobs.records import JobRecord
-from vms_desk.workstation.root import default_operator
+from vms_desk.workstation.root import Workstation, default_operator
 
 from .common import EXIT_FAILED, EXIT_OK, open_workstation, print_json, say_error, server_from_args
 from .progress import ProgressLine
@@ -137,6 +137,11 @@ async def _export(plan: Plan) -> list[JobRecord]:
     await asyncio.to_thread(_make_folder, out)
     progress = ProgressLine() if sys.stderr.isatty() and not args.json else None
     workstation = open_workstation()
+    try:
+        case = _case(workstation, args.case)
+    except BaseException:
+        await workstation.aclose()
+        raise
     workstation.passwords.remember(server, plan.password)
     engine, store = workstation.engine, workstation.store
     try:
@@ -149,7 +154,7 @@ async def _export(plan: Plan) -> list[JobRecord]:
                 request,
                 camera_name=None,
                 out_dir=out,
-                case=args.case,
+                case=case,
                 operator=plan.operator,
                 secret_names=secret_names,
             )
@@ -168,6 +173,18 @@ async def _export(plan: Plan) -> list[JobRecord]:
         if progress is not None:
             progress.close()
         await workstation.aclose()
+
+
+def _case(workstation: Workstation, number: str | None) -> str | None:
+    """The open case the export goes into (created, with a line saying so, when it is new); a
+    closed or held case, or a number that cannot name a folder, is refused before any server is
+    contacted."""
+    if number is None:
+        return None
+    case, created = workstation.case_for_export(number)
+    if created:
+        sys.stderr.write(f"case {case.number} did not exist: created it (open)\n")
+    return case.number
 
 
 def job_json(record: JobRecord) -> dict[str, Any]:

@@ -13,10 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from vms_desk.core.errors import InputError, VmsDeskError
+from vms_desk.core.jobstate import JobState
 from vms_desk.core.models import parse_vendor
+from vms_desk.core.times import local_zone, parse_user_time
 from vms_desk.evidence.manifest import iso_utc
 from vms_desk.evidence.verify import VerifyReport, verify
 from vms_desk.jobs.records import JobRecord
+from vms_desk.present.board import BoardFilter, board_row, filtered
 
 from .common import EXIT_FAILED, EXIT_OK, open_workstation, print_json, say_error
 
@@ -91,11 +94,32 @@ def _audit_verify(report: VerifyReport) -> None:
 
 
 # --- jobs -------------------------------------------------------------------------------------------
+def _board_filter(args: argparse.Namespace) -> BoardFilter:
+    """The filters given on the command line; InputError for an unknown state or a bad time."""
+    states: set[JobState] = set()
+    for name in getattr(args, "states", None) or []:
+        try:
+            states.add(JobState(name.strip().lower()))
+        except ValueError:
+            known = ", ".join(s.value for s in JobState)
+            raise InputError(f"--state {name!r} is not a job state: use one of {known}.") from None
+    since = parse_user_time(args.since) if getattr(args, "since", None) else None
+    return BoardFilter(
+        case=getattr(args, "case", None) or "",
+        operator=getattr(args, "operator", None) or "",
+        states=frozenset(states),
+        since=since,
+    )
+
+
 def jobs_command(args: argparse.Namespace) -> int:
     """The persistent queue, oldest first (jobs whose process died are shown as interrupted)."""
-    records = open_workstation().store.jobs()  # opening marks jobs of dead processes interrupted
+    wanted = _board_filter(args)
+    # Opening marks jobs of dead processes interrupted.
+    records = filtered(open_workstation().store.jobs(), wanted)
     if args.json:
-        print_json([_job_summary(r) for r in records])
+        zone = local_zone()
+        print_json([{**_job_summary(r), **board_row(r, zone)} for r in records])
         return EXIT_OK
     for record in records:
         where = record.error or (str(record.evidence_dir) if record.evidence_dir else "")

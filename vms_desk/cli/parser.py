@@ -8,6 +8,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from .batch import add_batch_parser
+from .cases import add_case_parser
+
 VENDORS = "axxon-one, axxon-psim, vdg-sense, exacq, axis"
 
 
@@ -149,8 +152,19 @@ def build_parser() -> CliParser:
     verify.add_argument("dir", type=Path, metavar="DIR")
     verify.add_argument("--json", action="store_true")
 
-    jobs = commands.add_parser("jobs", help="the persistent job queue")
+    jobs = commands.add_parser("jobs", help="the persistent job queue (the supervisor board's fields)")
     jobs.add_argument("--json", action="store_true")
+    jobs.add_argument("--case", metavar="NUMBER", help="only this case's jobs")
+    jobs.add_argument("--operator", metavar="NAME", help="only this operator's jobs")
+    jobs.add_argument(
+        "--state",
+        action="append",
+        default=[],
+        metavar="STATE",
+        dest="states",
+        help="only jobs in this state (queued, ..., done, failed, cancelled, interrupted); repeatable",
+    )
+    jobs.add_argument("--since", metavar="T", help="only jobs created at or after T (ISO 8601)")
 
     resume = commands.add_parser(
         "resume", help="run the jobs a closed, crashed or killed vms_desk left unfinished to their end"
@@ -167,6 +181,8 @@ def build_parser() -> CliParser:
     audit.add_argument("action", nargs="?", choices=["verify"], help="check the log's hash chain")
     audit.add_argument("--json", action="store_true")
     _custody_commands(commands)
+    add_case_parser(commands)
+    add_batch_parser(commands)
     return parser
 
 

@@ -24,8 +24,11 @@ from vms_desk.evidence.filelock import locked
 LOG_NAME = "audit.jsonl"
 HEAD_NAME = "audit.head"
 GENESIS = "0" * 64
-ACTIONS = frozenset({"export", "download", "verify", "delete", "cancel", "retry", "server"}) | frozenset(
-    {"working-copy", "report", "bundle"}  # chain of custody (vms_desk.custody)
+# Chain of custody (vms_desk.custody): "working-copy", "report", "bundle"; cases and the supervisor board:
+# "case" (created, closed, reopened...), "annotate" and "reassign".
+ACTIONS = frozenset(
+    {"export", "download", "verify", "delete", "cancel", "retry", "server", "case", "annotate", "reassign"}
+    | {"working-copy", "report", "bundle"}
 )
 _SECRET_KEYS = frozenset({"password", "passwd", "token", "secret", "access_token", "authorization"})
 

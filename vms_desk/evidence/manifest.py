@@ -17,9 +17,11 @@ from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from vms_desk import APP_NAME, __version__
 from vms_desk.core.errors import StorageError
+from vms_desk.evidence.host import library_versions as byte_libraries
 from vms_desk.versions import library_versions
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2 adds clock, source.server_version, workstation{...}, app.libraries
+READABLE_VERSIONS = (1, 2)
 MANIFEST_NAME = "manifest.json"
 
 
@@ -38,17 +40,37 @@ class _Frozen(BaseModel):
 
 
 class AppInfo(_Frozen):
-    """The program that wrote the manifest."""
+    """The program that wrote the manifest, and (v2) the libraries that touched the bytes."""
 
     name: str = APP_NAME
     version: str = __version__
-    # Python, Qt, libVLC, PyAV, vendor protocols; empty when read from a manifest that predates them.
+    # Python, Qt, libVLC, PyAV, the vendor protocols (what `vms-desk --version` prints) and the libraries
+    # that carried the bytes (httpx, h11, OpenSSL...); empty when read from a manifest that predates them.
     libraries: dict[str, str] = {}
 
     @classmethod
     def current(cls) -> AppInfo:
         """This running program, with its library versions."""
-        return cls(libraries=library_versions())
+        return cls(libraries={**byte_libraries(), **library_versions()})
+
+
+class Clock(_Frozen):
+    """(v2) The server's clock minus this workstation's, in seconds, and how it was measured."""
+
+    server_offset_s: float | None
+    method: str  # vendor | http-date | unavailable
+    resolution_s: float | None
+    measured_at: UtcTime
+    source: str = ""
+    reason: str = ""  # why it could not be read (method unavailable)
+
+
+class WorkstationInfo(_Frozen):
+    """(v2) The computer that made the export: host name, IANA time zone and its UTC offset."""
+
+    host: str
+    tz: str
+    utc_offset: str  # e.g. "+01:00", or "+01:00..+02:00" when the span crosses a change
 
 
 class Source(_Frozen):
@@ -58,6 +80,7 @@ class Source(_Frozen):
     url: str
     camera_id: str
     camera_name: str
+    server_version: str | None = None  # v2: as the server reported it
 
 
 class Requested(_Frozen):
@@ -100,7 +123,8 @@ class Manifest(_Frozen):
     created: UtcTime
     case: str | None
     operator: str | None
-    workstation: str
+    workstation: WorkstationInfo | str  # v1: the host name only
+    clock: Clock | None = None  # v2
     source: Source
     requested: Requested
     actual: Actual
@@ -137,12 +161,19 @@ def write_manifest(folder: Path, manifest: Manifest) -> Path:
 
 
 def read_manifest(path: Path) -> Manifest:
-    """Parse a manifest.json; StorageError with a sentence when it is unreadable or malformed."""
+    """Parse a manifest.json (version 1 or 2); StorageError with a sentence when it is unreadable,
+    malformed, or of a version this build does not know."""
     try:
-        return Manifest.model_validate_json(path.read_bytes())
+        manifest = Manifest.model_validate_json(path.read_bytes())
     except OSError as exc:
         raise StorageError(f"The manifest {path} cannot be read: {exc.strerror}.", detail=repr(exc)) from exc
     except ValueError as exc:
         raise StorageError(
             f"The manifest {path} is damaged or not a vms_desk manifest.", detail=str(exc)
         ) from exc
+    if manifest.format_version not in READABLE_VERSIONS:
+        raise StorageError(
+            f"The manifest {path} is format version {manifest.format_version}, which this vms_desk "
+            "cannot read: update vms_desk to verify it."
+        )
+    return manifest

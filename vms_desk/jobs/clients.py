@@ -45,6 +45,7 @@ class ClientPool:
         self._cameras: dict[str, list[Camera]] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._own_http: dict[str, httpx.AsyncClient] = {}
+        self._info: dict[str, ServerInfo] = {}
 
     async def get(
         self, server: ServerConfig, *, on_retry: RetryHook | None = None, once: bool = False
@@ -59,12 +60,21 @@ class ClientPool:
             client = self.factory(server, self.credentials(server), self._http_for(server))
             try:
                 policy = replace(self.policy, attempts=1) if once else self.policy
-                await retrying(client.connect, policy, on_retry=on_retry)
+                info = await retrying(client.connect, policy, on_retry=on_retry)
             except BaseException:
                 await _close(client)
                 raise
             self._clients[key] = client
+            self._info[key] = info
             return client
+
+    def info(self, server: ServerConfig) -> ServerInfo | None:
+        """What the server said about itself at its last login (name, version), or None."""
+        return self._info.get(server_key(server))
+
+    def http_for(self, server: ServerConfig) -> httpx.AsyncClient:
+        """The HTTP client requests to this server go through (its pinned one when it has a pin)."""
+        return self._http_for(server)
 
     def _http_for(self, server: ServerConfig) -> httpx.AsyncClient:
         """The shared HTTP client, or the server's own pinned one when it is trusted by fingerprint."""

@@ -9,11 +9,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from vms_desk.core.clock import ClockReading
 from vms_desk.core.export import ExportRequest
 from vms_desk.core.jobstate import JobState
 from vms_desk.core.models import ServerConfig, TimeSpan
 from vms_desk.core.protocol import ExportHandle
-from vms_desk.jobs.records import FileRecord, JobRecord
+from vms_desk.jobs.records import FileRecord, JobRecord, Verification
 
 # Record fields whose column has another name (`case` is an SQL keyword).
 COLUMN = {"case": "case_name"}
@@ -29,7 +30,9 @@ def _json_list(files: Any) -> str:
 
 
 ENCODERS: dict[str, Callable[[Any], Any]] = {
-    **dict.fromkeys(("server", "request", "handle", "actual"), lambda v: v.model_dump_json()),
+    **dict.fromkeys(
+        ("server", "request", "handle", "actual", "clock", "verified"), lambda v: v.model_dump_json()
+    ),
     "files": _json_list,
     **dict.fromkeys(("created", "updated"), lambda v: v.astimezone(UTC).isoformat()),
     **dict.fromkeys(("out_dir", "evidence_dir", "manifest", "state"), str),
@@ -69,4 +72,8 @@ def decode(row: sqlite3.Row) -> JobRecord:
         server_path=row["server_path"],
         actual=TimeSpan.model_validate_json(row["actual"]) if row["actual"] else None,
         owner=row["owner"],
+        workstation=row["workstation"],
+        clock=ClockReading.model_validate_json(row["clock"]) if row["clock"] else None,
+        server_version=row["server_version"],
+        verified=Verification.model_validate_json(row["verified"]) if row["verified"] else None,
     )

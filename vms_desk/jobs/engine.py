@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 import uuid
 from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
@@ -125,6 +126,7 @@ class Engine:
             case=case,
             operator=operator,
             owner=self.owner,
+            workstation=socket.gethostname(),
         )
         record = await self.writer.call(
             self.store.add,

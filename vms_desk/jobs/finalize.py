@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -14,13 +13,17 @@ from vms_desk.core.jobstate import JobState
 from vms_desk.core.options import redact
 from vms_desk.core.protocol import ExportStatus
 from vms_desk.evidence.hashing import sha256_file
+from vms_desk.evidence.host import host_name, local_zone_name, utc_offset_over
 from vms_desk.evidence.manifest import (
     Actual,
+    AppInfo,
+    Clock,
     Manifest,
     ManifestEvent,
     ManifestFile,
     Requested,
     Source,
+    WorkstationInfo,
     write_manifest,
 )
 from vms_desk.jobs.credentials import looks_secret
@@ -58,16 +61,41 @@ def build_manifest(
     options = record.request.options
     secrets = secret_names | {name for name in options if looks_secret(name)}
     handle = record.handle
+    zone = local_zone_name()
+    span = record.request.span
+    clock = record.clock
     return Manifest(
+        app=AppInfo.current(),
         created=created,
         case=record.case,
         operator=record.operator,
-        workstation=socket.gethostname(),
+        workstation=WorkstationInfo(
+            host=record.workstation or host_name(),
+            tz=zone or "unknown",
+            utc_offset=utc_offset_over(span.start, span.end, zone),
+        ),
+        clock=Clock(
+            server_offset_s=clock.server_offset_s,
+            method=str(clock.method),
+            resolution_s=clock.resolution_s,
+            measured_at=clock.measured_at,
+            source=clock.source,
+            reason=clock.reason,
+        )
+        if clock is not None
+        else Clock(
+            server_offset_s=None,
+            method="unavailable",
+            resolution_s=None,
+            measured_at=created,
+            reason="the clock was not measured before this export (it was queued by an older vms_desk)",
+        ),
         source=Source(
             vendor=record.server.vendor.value,
             url=record.server.url,
             camera_id=record.camera_id,
             camera_name=record.camera_name,
+            server_version=record.server_version or None,
         ),
         requested=Requested(
             start=record.request.span.start,

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from vms_desk.core.clock import ClockReading
 from vms_desk.core.export import ExportRequest
 from vms_desk.core.jobstate import JobState
 from vms_desk.core.models import ServerConfig, TimeSpan
@@ -30,6 +31,16 @@ class JobEvent(BaseModel):
 
     time: datetime
     state: JobState
+    detail: str = ""
+
+
+class Verification(BaseModel):
+    """The last re-verification of a job's files: when (UTC), whether all matched, and what was found."""
+
+    model_config = ConfigDict(frozen=True)
+
+    when: datetime
+    ok: bool
     detail: str = ""
 
 
@@ -64,6 +75,10 @@ class JobRecord(BaseModel):
     server_path: str | None = None  # where the files stay on the server (VDG Sense without a share)
     actual: TimeSpan | None = None  # what the server reported it exported
     owner: str = ""  # the process that runs the job (see JobStore.mark_interrupted)
+    workstation: str = ""  # the host name of the computer that queued it
+    clock: ClockReading | None = None  # the server's clock, measured before the export
+    server_version: str = ""  # as the server reported it at login
+    verified: Verification | None = None  # the last re-verification (the export's own check is in events)
 
     @property
     def short_id(self) -> str:

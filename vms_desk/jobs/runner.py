@@ -29,6 +29,7 @@ from vms_desk.core.options import REDACTED, JsonValue, validate_options
 from vms_desk.core.protocol import ExportHandle, ExportPhase, ExportStatus, VendorClient
 from vms_desk.evidence.naming import case_folder_name, evidence_folder_name, safe_name, unique_name
 from vms_desk.jobs.backoff import retrying
+from vms_desk.jobs.clock import measure_clock
 from vms_desk.jobs.codec import utc_now
 from vms_desk.jobs.context import RunContext
 from vms_desk.jobs.download import download_file
@@ -138,6 +139,8 @@ class JobRun:
         if not record.camera_name:
             camera = await self.ctx.clients.camera(record.server, record.camera_id)
             await self._update(camera_name=camera.name)
+        if self.record.clock is None:
+            await self._check_clock()
         was = resumed_from(await self._events()) if record.state is JobState.INTERRUPTED else None
         if was is JobState.VERIFYING and await all_saved(record, self._event):
             # The server may have released the export already: the files are all here, so end
@@ -171,6 +174,14 @@ class JobRun:
                     raise
                 await self._restart(client, f"The server forgot the export ({err}); starting it again.")
         await self._finish(client, status)
+
+    async def _check_clock(self) -> None:
+        """Measure the server's clock and note its version before the export (manifest v2 `clock`)."""
+        reading = await measure_clock(self.ctx.clients.http_for(self.record.server), self.record.server)
+        info = self.ctx.clients.info(self.record.server)
+        await self._update(clock=reading, server_version=info.version if info else "")
+        if reading.off or reading.server_offset_s is None:
+            await self._record(reading.sentence())
 
     def _live_request(self) -> ExportRequest:
         """The stored request with its secrets put back from memory."""

@@ -49,6 +49,24 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX events_job ON events (job_id, seq);
     """,
+    # 2: cases, and what the supervisor board shows of each job: the workstation that queued it, the
+    # server's clock offset and version measured before the export, and the last re-verification.
+    """
+    CREATE TABLE cases (
+        number      TEXT PRIMARY KEY,
+        title       TEXT NOT NULL DEFAULT '',
+        status      TEXT NOT NULL,
+        created     TEXT NOT NULL,
+        created_by  TEXT NOT NULL,
+        notes       TEXT NOT NULL DEFAULT '',
+        updated     TEXT NOT NULL
+    );
+    ALTER TABLE jobs ADD COLUMN workstation TEXT NOT NULL DEFAULT '';
+    ALTER TABLE jobs ADD COLUMN clock TEXT;
+    ALTER TABLE jobs ADD COLUMN server_version TEXT NOT NULL DEFAULT '';
+    ALTER TABLE jobs ADD COLUMN verified TEXT;
+    CREATE INDEX jobs_case ON jobs (case_name);
+    """,
 )
 
 

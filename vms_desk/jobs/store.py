@@ -48,6 +48,10 @@ _MUTABLE = frozenset(
         "server_path",
         "actual",
         "owner",
+        "clock",
+        "server_version",
+        "verified",
+        "case",  # reassignment to another case (audited by the caller)
     }
 )
 

@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from email.utils import formatdate
 from pathlib import Path
 from typing import Any
 
@@ -112,9 +113,23 @@ class FaultMiddleware:
         status = self.state.faults.take_failure(scope["path"], scope["query_string"].decode("latin-1"))
         if status is not None:
             response = Response(f"simulated failure {status}", status_code=status, media_type="text/plain")
-            await response(scope, replay_receive, send)
+            await response(scope, replay_receive, dated(send, self.state))
             return
-        await self.app(scope, replay_receive, send)
+        await self.app(scope, replay_receive, dated(send, self.state))
+
+
+def dated(send: Any, state: SimState) -> Any:
+    """`send` with a Date header from the simulator's clock (uvicorn's own is switched off), so a
+    clock set fast with the `clock_offset_s` switch shows in every reply."""
+
+    async def send_dated(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            stamp = formatdate(state.faults.now().timestamp(), usegmt=True).encode("latin-1")
+            headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"date"]
+            message = {**message, "headers": [*headers, (b"date", stamp)]}
+        await send(message)
+
+    return send_dated
 
 
 def admin_routes(state: SimState) -> list[BaseRoute]:
@@ -243,6 +258,7 @@ class SimServer:
             access_log=False,
             lifespan="off",
             timeout_keep_alive=30,
+            date_header=False,  # the simulators send their own (see `dated`): their clock may be set off
             ssl_certfile=certfile,
             ssl_keyfile=keyfile,
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 
@@ -26,6 +27,9 @@ class Faults:
     vdg_login: str = ""  # VDG Sense: "digest-only" refuses HTTP Basic, "basic-only" has no /webservice
     exacq_search: str = ""  # exacqVision: "redoc" answers search.web with the Redoc sample's fields only
     axis_auth: str = ""  # Axis: the challenges offered, e.g. "digest-sha256,digest,basic" ("" = as built)
+    # The simulator's clock runs this many seconds fast (negative: slow): its Date header and the
+    # vendor's own time source (VDG Sense /info <utc>) show it.
+    clock_offset_s: float = 0.0
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -80,6 +84,10 @@ class Faults:
                 self.expire_sessions = False
                 return True
             return False
+
+    def now(self) -> datetime:
+        """The simulator's clock: this computer's UTC time plus `clock_offset_s`."""
+        return datetime.now(UTC) + timedelta(seconds=self.clock_offset_s)
 
     def as_dict(self) -> dict[str, Any]:
         """Current switches."""

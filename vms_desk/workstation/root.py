@@ -17,11 +17,15 @@ from pathlib import Path
 
 import httpx
 
+from vms_desk.cases.book import CaseBook
+from vms_desk.cases.rules import Case, check_number, check_takes_exports
+from vms_desk.core.clock import ClockReading
 from vms_desk.core.errors import StorageError
 from vms_desk.core.models import ServerConfig
 from vms_desk.evidence.audit import AuditLog
 from vms_desk.jobs.backoff import PollPolicy, RetryPolicy
 from vms_desk.jobs.clients import ClientPool
+from vms_desk.jobs.clock import measure_clock
 from vms_desk.jobs.credentials import server_key
 from vms_desk.jobs.engine import Engine
 from vms_desk.jobs.store import JobStore
@@ -30,6 +34,7 @@ from vms_desk.settings import Settings
 from vms_desk.vendors.http_client import make_http_client
 from vms_desk.workstation.servers import PasswordVault, ServersStore
 from vms_desk.workstation.settings_file import open_settings, set_aside
+from vms_desk.workstation.supervision import Supervision
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +94,7 @@ class Workstation:
     http: httpx.AsyncClient
     clients: ClientPool
     engine: Engine
+    cases: CaseBook
     # Sentences for the user about what was found at opening (a damaged file set aside, ...).
     notices: list[str] = field(default_factory=list)
 
@@ -131,13 +137,33 @@ class Workstation:
             overall=settings.overall,
             poll=poll_policy(settings),
         )
-        return cls(folder, settings, store, audit, servers, passwords, http, pool, engine, notices)
+        cases = CaseBook(store.path, audit)
+        return cls(folder, settings, store, audit, servers, passwords, http, pool, engine, cases, notices)
 
     # --- what the window and commands ask -----------------------------------------------------------
     @property
     def operator(self) -> str:
         """Who is working: the signed-in user."""
         return default_operator()
+
+    @property
+    def supervision(self) -> Supervision:
+        """The supervisor board's actions (annotate, re-verify, reassign), audited as this operator."""
+        return Supervision(self.store, self.cases, self.audit, self.operator)
+
+    async def measure_clock(self, config: ServerConfig) -> ClockReading:
+        """The server's clock against this workstation's (never raises: `unavailable` with a reason)."""
+        return await measure_clock(self.clients.http_for(config), config)
+
+    def case_for_export(self, number: str, *, title: str = "") -> tuple[Case, bool]:
+        """The open case an export goes into, created (and audited) when there is none yet; True
+        when it was created. InputError with a sentence for a bad number or a closed case."""
+        number = check_number(number)
+        case = self.cases.find(number)
+        if case is None:
+            return self.cases.new(number, title=title, by=self.operator), True
+        check_takes_exports(case)
+        return case, False
 
     def out_dir(self) -> Path:
         """Where evidence goes by default: settings' export folder, VMS_DESK_HOME/evidence when the home

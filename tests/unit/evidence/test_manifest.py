@@ -12,11 +12,13 @@ import pytest
 from vms_desk.core.errors import StorageError
 from vms_desk.evidence.manifest import (
     Actual,
+    Clock,
     Manifest,
     ManifestEvent,
     ManifestFile,
     Requested,
     Source,
+    WorkstationInfo,
     read_manifest,
     write_manifest,
 )
@@ -29,8 +31,13 @@ def sample(**changes: object) -> Manifest:
         created=T0,
         case="2026-17",
         operator="alice",
-        workstation="ws1",
-        source=Source(vendor="axis", url="http://10.0.0.5", camera_id="1", camera_name="Door"),
+        workstation=WorkstationInfo(host="ws1", tz="Europe/London", utc_offset="+00:00"),
+        clock=Clock(
+            server_offset_s=90.2, method="http-date", resolution_s=0.51, measured_at=T0, source="HTTP Date"
+        ),
+        source=Source(
+            vendor="axis", url="http://10.0.0.5", camera_id="1", camera_name="Door", server_version="11.9"
+        ),
         requested=Requested(start=T0, end=T0.replace(minute=6), format="mkv", options={"password": "***"}),
         actual=Actual(start=T0.replace(second=58, minute=4), end=T0.replace(minute=6)),
         vendor_export_id="abc",
@@ -50,6 +57,7 @@ def test_fields_are_exactly_the_design(tmp_path: Path) -> None:
         "case",
         "operator",
         "workstation",
+        "clock",
         "source",
         "requested",
         "actual",
@@ -57,9 +65,19 @@ def test_fields_are_exactly_the_design(tmp_path: Path) -> None:
         "files",
         "events",
     ]
+    assert data["format_version"] == 2
     assert set(data["app"]) == {"name", "version", "libraries"}
-    assert set(data["app"]["libraries"]) == {"python", "qt", "libvlc", "pyav", "vendor_protocols"}
-    assert set(data["source"]) == {"vendor", "url", "camera_id", "camera_name"}
+    assert {"python", "qt", "libvlc", "pyav", "vendor_protocols"} <= set(data["app"]["libraries"])
+    assert set(data["source"]) == {"vendor", "url", "camera_id", "camera_name", "server_version"}
+    assert data["workstation"] == {"host": "ws1", "tz": "Europe/London", "utc_offset": "+00:00"}
+    assert data["clock"] == {
+        "server_offset_s": 90.2,
+        "method": "http-date",
+        "resolution_s": 0.51,
+        "measured_at": "2026-11-20T13:05:00Z",
+        "source": "HTTP Date",
+        "reason": "",
+    }
     assert set(data["requested"]) == {"start", "end", "format", "options"}
     assert set(data["actual"]) == {"start", "end"}
     assert data["files"] == [{"name": "a.mkv", "size": 3, "sha256": "00" * 32}]
@@ -98,3 +116,34 @@ def test_a_new_manifest_records_this_programs_libraries_and_an_old_one_keeps_non
     written["app"] = {"name": "vms_desk", "version": "0.0.9"}  # as a manifest before the libraries
     (tmp_path / "manifest.json").write_text(json.dumps(written), encoding="utf-8")
     assert read_manifest(tmp_path / "manifest.json").app.libraries == {}
+
+
+V1 = {
+    "format_version": 1,
+    "app": {"name": "vms_desk", "version": "0.9"},
+    "created": "2026-11-20T13:05:00Z",
+    "case": None,
+    "operator": "alice",
+    "workstation": "ws1",
+    "source": {"vendor": "axis", "url": "http://10.0.0.5", "camera_id": "1", "camera_name": "Door"},
+    "requested": {"start": "2026-11-20T13:00:00Z", "end": "2026-11-20T13:01:00Z", "format": "mkv"},
+    "actual": {"start": None, "end": None},
+    "vendor_export_id": None,
+    "files": [{"name": "a.mkv", "size": 3, "sha256": "00" * 32}],
+    "events": [],
+}
+
+
+def test_a_version_1_manifest_still_reads(tmp_path: Path) -> None:
+    path = tmp_path / "manifest.json"
+    path.write_text(json.dumps(V1), encoding="utf-8")
+    manifest = read_manifest(path)
+    assert (manifest.format_version, manifest.workstation, manifest.clock) == (1, "ws1", None)
+    assert manifest.source.server_version is None
+
+
+def test_an_unknown_version_is_a_sentence(tmp_path: Path) -> None:
+    path = tmp_path / "manifest.json"
+    path.write_text(json.dumps({**V1, "format_version": 3}), encoding="utf-8")
+    with pytest.raises(StorageError, match="format version 3, which this vms_desk cannot read"):
+        read_manifest(path)

@@ -36,7 +36,7 @@ def build(state: SimState) -> Any:
 
     async def info(_: Request) -> Response:
         commands.begin()
-        return xml_response(api_info())
+        return xml_response(api_info(state.faults.now()))
 
     routes = [
         Route("/info", info, methods=["GET"]),

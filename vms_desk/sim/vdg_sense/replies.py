@@ -143,9 +143,9 @@ def export_list(exports: list[VdgExport]) -> etree._Element:
     return root
 
 
-def api_info() -> etree._Element:
-    """/info: the server's UTC clock and API version."""
+def api_info(now: datetime | None = None) -> etree._Element:
+    """/info: the server's UTC clock (`now`: the simulator's, which may be set off) and API version."""
     root = etree.Element("apiinfo")
-    _add(root, "utc", datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S"))
+    _add(root, "utc", (now or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"))
     _add(root, "version", "2.7.3")
     return root

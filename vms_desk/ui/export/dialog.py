@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from vms_desk.core.clock import ClockReading
 from vms_desk.core.errors import InputError
 from vms_desk.core.export import build_request
 from vms_desk.core.models import Camera, TimeSpan
@@ -162,9 +163,20 @@ class ExportDialog(QDialog):
         columns.addWidget(self.tabs, 3)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
+        # The server's clock check arrives after the dialog opens (show_clock); hidden until then.
+        self.clockLabel = QLabel("", self, objectName="clockLabel", wordWrap=True)
+        self.clockLabel.hide()
+        layout.addWidget(self.clockLabel)
         layout.addLayout(columns, 1)
         layout.addWidget(self.errorLabel)
         layout.addWidget(self.buttons)
+
+    def show_clock(self, reading: ClockReading) -> None:
+        """Say the server's clock check: a warning when it is more than 2 s off or cannot be read."""
+        warn = reading.off or reading.server_offset_s is None
+        self.clockLabel.setText(("⚠ " if warn else "") + reading.sentence())
+        self.clockLabel.setStyleSheet("color: #b45309;" if warn else "color: palette(mid);")
+        self.clockLabel.show()
 
     def _build_options(self, frame_jpeg: bytes | None) -> None:
         for spec in self.caps.options:

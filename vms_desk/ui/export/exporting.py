@@ -3,26 +3,34 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QObject, QSettings, Signal
 
+from vms_desk.cases.rules import Case
+from vms_desk.core.clock import ClockReading
 from vms_desk.core.errors import InputError, VmsDeskError
 from vms_desk.core.export import build_request
-from vms_desk.core.models import TimeSpan
+from vms_desk.core.models import ServerConfig, TimeSpan
 from vms_desk.core.options import Capabilities, OptionKind
 from vms_desk.core.times import now_utc
 from vms_desk.jobs.records import JobRecord
 from vms_desk.ui.export.area_editor import AreaEditor
 from vms_desk.ui.export.dialog import ExportChoices, ExportDialog
+from vms_desk.ui.export.multi import MultiExportDialog, ServerRow
 from vms_desk.ui.sources.connections import Connections
 from vms_desk.ui.sources.source_tree import CameraRef
 from vms_desk.workstation.tasks import TaskSet
 
 log = logging.getLogger(__name__)
+
+ClockCheck = Callable[[ServerConfig], Awaitable[ClockReading]]
+CaseCheck = Callable[[str], tuple[Case, bool]]
 
 _FRAME_KINDS = (OptionKind.AREA, OptionKind.POLYGONS)
 
@@ -53,8 +61,14 @@ class ExportFlow(QObject):
         *,
         out_dir: Path,
         operator: str = "",
+        clock_check: ClockCheck | None = None,
+        case_check: CaseCheck | None = None,
     ) -> None:
         super().__init__(window)
+        self.clock_check = clock_check
+        self.case_check = case_check
+        self.multi: MultiExportDialog | None = None
+        self.skipped: list[str] = []  # the rows the last cross-server export left out, with why
         self.window = window
         self.connections = connections
         self.engine = engine
@@ -87,13 +101,11 @@ class ExportFlow(QObject):
             raise InputError("Select a span on the timeline (or type the start and end) first.")
         servers = {ref.server_id for ref in cameras}
         if len(servers) > 1:
-            raise InputError(
-                "The selected cameras are on different servers, which offer different formats: "
-                "export the cameras of one server at a time."
-            )
+            return await self.open_multi(cameras, span)
         server_id = cameras[0].server_id
         caps = await self.connections.capabilities(server_id)
         dialog = self._make_dialog(caps, cameras, span, None)
+        self._check_clock(server_id, dialog.show_clock)
         dialog.accepted.connect(lambda: self._accepted(dialog, server_id, cameras, span, caps))
         if self.dialog is not None:
             self.dialog.deleteLater()  # one export dialog at a time is kept
@@ -116,6 +128,128 @@ class ExportFlow(QObject):
         dialog.formatCombo.currentIndexChanged.connect(want_frame)
         want_frame()
         return dialog
+
+    def _check_clock(self, server_id: str, show: Callable[[ClockReading], None]) -> None:
+        """Measure the server's clock in the background and show it in the dialog when it arrives."""
+        config = self.connections.config(server_id)
+        if self.clock_check is None or config is None:
+            return
+        check = self.clock_check
+
+        async def run() -> None:
+            reading = await check(config)
+            with contextlib.suppress(RuntimeError):  # the dialog was closed meanwhile
+                show(reading)
+
+        self.tasks.spawn(run(), name="clock")
+
+    async def open_multi(self, cameras: list[CameraRef], span: TimeSpan) -> MultiExportDialog:
+        """One dialog for cameras on several servers: a row each; a server that cannot be reached
+        keeps its sentence in its row and the others go ahead."""
+        rows: list[ServerRow] = []
+        for server_id in dict.fromkeys(ref.server_id for ref in cameras):
+            config = self.connections.config(server_id)
+            row = ServerRow(
+                server_id=server_id,
+                label=config.label if config else server_id,
+                cameras=[ref.camera for ref in cameras if ref.server_id == server_id],
+            )
+            try:
+                row.caps = await self.connections.capabilities(server_id)
+            except VmsDeskError as exc:
+                row.error = str(exc)
+            rows.append(row)
+        dialog = MultiExportDialog(
+            rows, span=span, settings=self.settings, open_options=self._row_options, parent=self.window
+        )
+        for index, row in enumerate(rows):
+            if row.caps is not None:
+                self._check_clock(row.server_id, lambda r, i=index: dialog.show_clock(i, r))
+        dialog.accepted.connect(
+            lambda: self.tasks.spawn(self.submit_multi(dialog, cameras, span), name="submit")
+        )
+        if self.multi is not None:
+            self.multi.deleteLater()
+        self.multi = dialog
+        dialog.open()
+        self.dialogOpened.emit(dialog)
+        return dialog
+
+    def _row_options(self, row: ServerRow, fmt: str) -> None:
+        """A row's Options…: the one-server dialog, built from that server's capabilities."""
+        multi = self.multi
+        if row.caps is None or multi is None:
+            return
+        dialog = ExportDialog(
+            row.caps, span=multi.span, cameras=row.cameras, settings=self.settings, parent=multi
+        )
+        index = dialog.formatCombo.findData(fmt)
+        if index >= 0:
+            dialog.formatCombo.setCurrentIndex(index)
+
+        def take() -> None:
+            choices = dialog.export_choices()
+            multi.set_row_choice(row, choices.format, choices.options, choices.secrets)
+
+        dialog.accepted.connect(take)
+        dialog.open()
+
+    async def submit_multi(
+        self, dialog: MultiExportDialog, cameras: list[CameraRef], span: TimeSpan
+    ) -> list[JobRecord]:
+        """Queue every row's jobs (each server's run on its own queue); a row that cannot be built or
+        reached is said in the status line and the others go ahead."""
+        case = self._case(dialog.caseEdit.text().strip())
+        operator = dialog.operatorEdit.text().strip() or None
+        records: list[JobRecord] = []
+        problems: list[str] = []
+        now = now_utc()
+        for index, row in enumerate(dialog.rows):
+            config = self.connections.config(row.server_id)
+            if row.caps is None or config is None:
+                problems.append(f"{row.label}: {row.error or 'the server was removed'}")
+                continue
+            fmt = dialog.chosen_format(index)
+            everything = {**row.options, **row.secrets}
+            try:
+                requests = [
+                    build_request(row.caps, camera_id=c.id, span=span, fmt=fmt, options=everything, now=now)
+                    for c in row.cameras
+                ]
+            except InputError as exc:
+                problems.append(f"{row.label}: {exc}")
+                continue
+            for camera, request in zip(row.cameras, requests, strict=True):
+                records.append(
+                    await self.engine.submit(
+                        config,
+                        request,
+                        camera_name=camera.name,
+                        out_dir=dialog.out_dir,
+                        case=case,
+                        operator=operator,
+                        secrets=row.secrets,
+                        secret_names=row.caps.secret_names(),
+                    )
+                )
+        self.skipped = problems
+        self.submitted.emit(records)
+        said = f"Queued {len(records)} export(s) to {dialog.out_dir}."
+        if problems:
+            said += " Not exported: " + " ".join(problems)
+        self.window.show_status(said, 15000)
+        return records
+
+    def _case(self, number: str) -> str | None:
+        """The open case for the export (created when new); InputError for a closed one."""
+        if not number:
+            return None
+        if self.case_check is None:
+            return number
+        case, created = self.case_check(number)
+        if created:
+            self.window.show_status(f"Case {case.number} did not exist: created it (open).", 8000)
+        return case.number
 
     async def _load_frame(self, dialog: ExportDialog, server_id: str, ref: CameraRef, span: TimeSpan) -> None:
         frame, reason = await self._snapshot(server_id, ref, span)
@@ -177,6 +311,7 @@ class ExportFlow(QObject):
         config = self.connections.config(server_id)
         if config is None:
             raise InputError("The server was removed while the export dialog was open.")
+        case = self._case(choices.case)
         now = now_utc()
         # Secrets are validated with the options but travel to the engine apart, never to the store.
         everything = {**choices.options, **choices.secrets}
@@ -193,7 +328,7 @@ class ExportFlow(QObject):
                 request,
                 camera_name=ref.camera.name,
                 out_dir=choices.out_dir,
-                case=choices.case or None,
+                case=case,
                 operator=choices.operator or None,
                 secrets=choices.secrets,
                 secret_names=caps.secret_names(),

@@ -38,6 +38,7 @@ from vms_desk.ui.sources.connections import Connections
 from vms_desk.ui.sources.server_actions import ServerActions
 from vms_desk.ui.sources.source_model import ServerStatus, SourceModel, StatusRole
 from vms_desk.ui.sources.source_tree import CameraRef, SourcePanel
+from vms_desk.ui.supervisor.board import SupervisorBoard
 from vms_desk.ui.timeline.recordings import RecordingsLoader
 from vms_desk.workstation.tasks import TaskSet
 
@@ -92,6 +93,8 @@ class MainWindow(QMainWindow):
             settings,
             out_dir=out_dir or workstation.out_dir(),
             operator=workstation.operator,
+            clock_check=workstation.measure_clock,
+            case_check=workstation.case_for_export,
         )
 
         self.setCentralWidget(self.centre)
@@ -130,6 +133,7 @@ class MainWindow(QMainWindow):
             overall=self.overall,
         )
         self.working_copy = WorkingCopyFlow(self, self.tasks, self.show_status, workstation.audit)
+        self.supervisor: SupervisorBoard | None = None
         self.menu_actions = build_menus(self)
         self.export_action = self.menu_actions["exportAction"]
         self._wire()
@@ -282,6 +286,17 @@ class MainWindow(QMainWindow):
         self.export_action.setEnabled(ready)
 
     # --- jobs (vms_desk/ui/jobs/actions.py) -------------------------------------------------------
+    def show_supervisor(self) -> SupervisorBoard:
+        """View › Supervisor: the board over every job in the store (one window, raised when open)."""
+        if self.supervisor is None:
+            self.supervisor = SupervisorBoard(self.workstation, self.tasks, self)
+            self.bridge.jobChanged.connect(self.supervisor.job_changed)
+            self.supervisor.resize(1400, 600)
+        self.supervisor.refresh()
+        self.supervisor.show()
+        self.supervisor.raise_()
+        return self.supervisor
+
     def retry_job(self, job_id: str) -> QInputDialog | None:
         """Retry a job; one that had a secret asks for it again first (the prompt is returned)."""
         return self.job_actions.retry(job_id)

@@ -48,6 +48,13 @@ def build_menus(window: Any) -> dict[str, QAction]:
             ("Ctrl+E", "exportAction"),
         ),
         _action(window, view_menu, "&Find camera", window.find_camera, (std.Find, "findCameraAction")),
+        _action(
+            window,
+            view_menu,
+            "&Supervisor board",
+            window.show_supervisor,
+            ("Ctrl+Shift+B", "supervisorAction"),
+        ),
     ]
     file_menu.insertSeparator(made[2])
     # The job actions act on the job list's selection: their shortcuts work while the list has the focus.

@@ -1,0 +1,1 @@
+"""Cases: the record an investigation's exports belong to (number, title, status, notes)."""

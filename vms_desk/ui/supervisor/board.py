@@ -1,0 +1,315 @@
+"""The Supervisor window: filters over every job, the table, and the actions on the selected job.
+
+Signals are the model's; actions go through the Workstation (engine for retry/cancel, Supervision for
+annotate/re-verify), never to a vendor. Dialogs open with open(), never exec() (see SETUP-NOTES).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QDate, Qt, QUrl
+from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from vms_desk.core.errors import VmsDeskError
+from vms_desk.core.jobstate import JobState
+from vms_desk.core.times import zone_label
+from vms_desk.jobs.records import JobRecord
+from vms_desk.present.board import BoardFilter, to_csv
+from vms_desk.ui.supervisor.cases import CasesPanel
+from vms_desk.ui.supervisor.model import (
+    COL_CASE,
+    COL_OPERATOR,
+    COL_SERVER,
+    COL_WORKSTATION,
+    BoardModel,
+    BoardProxy,
+    RecordRole,
+)
+from vms_desk.workstation.tasks import TaskSet
+
+if TYPE_CHECKING:
+    from vms_desk.workstation.root import Workstation
+
+ANY = "(any)"
+_STATE_CHOICES = [ANY, *(s.value for s in JobState)]
+
+
+class SupervisorBoard(QWidget):
+    """Every job in the store: filter, sort, act, export the rows shown as CSV."""
+
+    def __init__(self, workstation: Workstation, tasks: TaskSet, parent: QWidget | None = None) -> None:
+        super().__init__(parent, Qt.WindowType.Window)
+        self.setObjectName("supervisorBoard")
+        self.setWindowTitle("vms_desk — Supervisor")
+        self.workstation, self.tasks = workstation, tasks
+        self.model = BoardModel(self)
+        self.proxy = BoardProxy(self)
+        self.proxy.setSourceModel(self.model)
+        self.combos: dict[int, QComboBox] = {}
+        layout = QVBoxLayout(self)
+        layout.addLayout(self._filters())
+        self.table = QTableView(self, objectName="boardView")
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.verticalHeader().hide()
+        self.cases = CasesPanel(workstation, self)
+        self.cases.caseChosen.connect(self.show_case)
+        self.tabs = QTabWidget(self, objectName="boardTabs")
+        jobs_tab = QWidget(self)
+        jobs_layout = QVBoxLayout(jobs_tab)
+        jobs_layout.setContentsMargins(0, 0, 0, 0)
+        jobs_layout.addWidget(self.table)
+        jobs_layout.addLayout(self._actions())
+        self.tabs.addTab(jobs_tab, "Jobs")
+        self.tabs.addTab(self.cases, "Cases")
+        layout.addWidget(self.tabs)
+        self.status = QLabel(self, objectName="boardStatus")
+        layout.addWidget(self.status)
+        self.proxy.rowsInserted.connect(self._count)
+        self.proxy.rowsRemoved.connect(self._count)
+        self.proxy.modelReset.connect(self._count)
+        self.proxy.layoutChanged.connect(self._count)
+
+    # --- building --------------------------------------------------------------------------------
+    def _filters(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        for column, label, name in (
+            (COL_CASE, "Case", "caseFilter"),
+            (COL_OPERATOR, "Operator", "operatorFilter"),
+            (COL_WORKSTATION, "Workstation", "workstationFilter"),
+            (COL_SERVER, "Server", "serverFilter"),
+        ):
+            combo = QComboBox(self, objectName=name)
+            combo.addItem(ANY)
+            combo.currentIndexChanged.connect(self.apply_filter)
+            self.combos[column] = combo
+            row.addWidget(QLabel(label, self))
+            row.addWidget(combo)
+        self.state_combo = QComboBox(self, objectName="stateFilter")
+        self.state_combo.addItems(_STATE_CHOICES)
+        self.state_combo.currentIndexChanged.connect(self.apply_filter)
+        row.addWidget(QLabel("State", self))
+        row.addWidget(self.state_combo)
+        self.since = QDateEdit(self, objectName="sinceFilter", calendarPopup=True)
+        self.until = QDateEdit(self, objectName="untilFilter", calendarPopup=True)
+        for edit, label in ((self.since, "From"), (self.until, "to")):
+            edit.setDisplayFormat("yyyy-MM-dd")
+            edit.setSpecialValueText(" ")  # the minimum date reads as "no limit"
+            edit.setMinimumDate(QDate(2000, 1, 1))
+            edit.setDate(edit.minimumDate())
+            edit.dateChanged.connect(self.apply_filter)
+            row.addWidget(QLabel(label, self))
+            row.addWidget(edit)
+        self.problems = QCheckBox("Failed or unverified only", self, objectName="problemsFilter")
+        self.problems.toggled.connect(self.apply_filter)
+        row.addWidget(self.problems)
+        self.search = QLineEdit(self, objectName="boardSearch", placeholderText="Search")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self.apply_filter)
+        row.addWidget(self.search, 1)
+        return row
+
+    def _actions(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        self.buttons: dict[str, QPushButton] = {}
+        for name, text, slot in (
+            ("retry", "Retry", self.retry),
+            ("cancel", "Cancel", self.cancel),
+            ("reverify", "Re-verify", self.reverify),
+            ("annotate", "Annotate…", self.annotate),
+            ("folder", "Open folder", self.open_folder),
+            ("copy", "Copy SHA-256", self.copy_sha),
+            ("csv", "Export CSV…", self.export_csv),
+            ("refresh", "Refresh", self.refresh),
+        ):
+            button = QPushButton(text, self, objectName=f"board{name.title()}Button")
+            button.clicked.connect(lambda *_, s=slot: s())
+            self.buttons[name] = button
+            row.addWidget(button)
+        row.addStretch(1)
+        return row
+
+    # --- data ------------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Read every job from the store again (other operators' and workstations' included)."""
+        self.model.load(self.workstation.store.jobs())
+        for column, combo in self.combos.items():
+            keep = combo.currentText()
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItems([ANY, *self.model.values(column)])
+            combo.setCurrentText(keep if keep in self.model.values(column) else ANY)
+            combo.blockSignals(False)
+        self.apply_filter()
+        self.cases.refresh()
+        self.table.resizeColumnsToContents()
+
+    def show_case(self, number: str) -> None:
+        """The Jobs tab, filtered to one case."""
+        combo = self.combos[COL_CASE]
+        if combo.findText(number) < 0:
+            combo.addItem(number)
+        combo.setCurrentText(number)
+        self.tabs.setCurrentIndex(0)
+
+    def job_changed(self, record: JobRecord) -> None:
+        """The engine changed a job: its row follows."""
+        self.model.upsert(record)
+
+    def current_filter(self) -> BoardFilter:
+        """The filter the widgets describe."""
+
+        def chosen(column: int) -> str:
+            text = self.combos[column].currentText()
+            return "" if text == ANY else text
+
+        state = self.state_combo.currentText()
+        return BoardFilter(
+            case=chosen(COL_CASE),
+            operator=chosen(COL_OPERATOR),
+            workstation=chosen(COL_WORKSTATION),
+            server=chosen(COL_SERVER),
+            states=frozenset() if state == ANY else frozenset({JobState(state)}),
+            since=self._day(self.since, 0),
+            until=self._day(self.until, 1),
+            problems_only=self.problems.isChecked(),
+            text=self.search.text().strip(),
+        )
+
+    def _day(self, edit: QDateEdit, extra_days: int) -> datetime | None:
+        """The date as an aware instant: local midnight (the next one for `until`), or None."""
+        if edit.date() == edit.minimumDate():
+            return None
+        day = edit.date().addDays(extra_days).toPython()
+        return datetime.combine(day, time(), tzinfo=self.model.zone).astimezone(UTC)
+
+    def apply_filter(self) -> None:
+        """Narrow the rows to the widgets' filter."""
+        self.proxy.set_filter(self.current_filter())
+        self._count()
+
+    def _count(self) -> None:
+        self.status.setText(
+            f"{self.proxy.rowCount()} of {self.model.rowCount()} job(s) shown · times in "
+            f"{zone_label(self.model.zone)}"
+        )
+
+    def selected(self) -> JobRecord | None:
+        """The selected row's job."""
+        rows = self.table.selectionModel().selectedRows()
+        record = self.proxy.data(rows[0], RecordRole) if rows else None
+        return record if isinstance(record, JobRecord) else None
+
+    # --- actions ---------------------------------------------------------------------------------
+    def _say(self, text: str) -> None:
+        self.status.setText(text)
+
+    def retry(self) -> None:
+        """Queue the selected job again."""
+        if (job := self.selected()) is not None:
+            self.tasks.spawn(self.workstation.engine.retry(job.id), name="board-retry")
+
+    def cancel(self) -> None:
+        """Cancel the selected job."""
+        if (job := self.selected()) is not None:
+            self.tasks.spawn(self.workstation.engine.cancel(job.id), name="board-cancel")
+
+    def reverify(self) -> None:
+        """Hash the selected job's files again (in a thread); the row shows when and the result."""
+        job = self.selected()
+        if job is None:
+            return
+
+        async def run() -> None:
+            try:
+                record = await asyncio.to_thread(self.workstation.supervision.reverify, job.id)
+            except VmsDeskError as exc:
+                self._say(str(exc))
+                return
+            self.model.upsert(record)
+            self._say(f"{record.label}: {'verified' if record.verified and record.verified.ok else 'FAILED'}")
+
+        self.tasks.spawn(run(), name="board-reverify")
+
+    def annotate(self) -> QInputDialog | None:
+        """Ask for a note and add it to the job's events and the audit log."""
+        job = self.selected()
+        if job is None:
+            return None
+        ask = QInputDialog(self)
+        ask.setObjectName("annotateDialog")
+        ask.setWindowTitle("Annotate job")
+        ask.setLabelText(f"A note on {job.label} (kept in its events and the audit log):")
+        ask.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        ask.textValueSelected.connect(lambda text: self._note(job.id, text))
+        ask.open()
+        return ask
+
+    def _note(self, job_id: str, text: str) -> None:
+        try:
+            record = self.workstation.supervision.annotate(job_id, text)
+        except VmsDeskError as exc:
+            self._say(str(exc))
+            return
+        self.model.upsert(record)
+        self._say("Note added.")
+
+    def open_folder(self) -> None:
+        """Open the selected job's evidence folder in the file manager."""
+        job = self.selected()
+        if job is not None and job.evidence_dir is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(job.evidence_dir)))
+
+    def copy_sha(self) -> None:
+        """Copy the selected job's full SHA-256 values to the clipboard."""
+        job = self.selected()
+        if job is not None and job.files:
+            QGuiApplication.clipboard().setText("\n".join(f"{f.sha256}  {f.name}" for f in job.files))
+
+    def export_csv(self, path: Path | None = None) -> QFileDialog | None:
+        """Write the rows shown (filtered, in their order) as CSV; asks where unless `path` is given."""
+        if path is not None:
+            self.write_csv(path)
+            return None
+        dialog = QFileDialog(self, "Export the rows shown as CSV")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setNameFilter("CSV (*.csv)")
+        dialog.setDefaultSuffix("csv")
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.fileSelected.connect(lambda name: self.write_csv(Path(name)))
+        dialog.open()
+        return dialog
+
+    def write_csv(self, path: Path) -> None:
+        """Write the CSV file; a failure is a sentence in the status line."""
+        try:
+            path.write_text(
+                to_csv(self.proxy.visible_records(), self.model.zone), encoding="utf-8", newline=""
+            )
+        except OSError as exc:
+            self._say(f"The CSV could not be written to {path} ({exc.strerror}): choose another place.")
+            return
+        self._say(f"{self.proxy.rowCount()} row(s) written to {path}.")

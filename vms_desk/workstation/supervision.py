@@ -1,0 +1,73 @@
+"""What a supervisor does to jobs from the board (Qt-free): annotate, re-verify, reassign to a case.
+
+Each is one audit entry; an annotation is also an event of the job, so it travels with its history.
+Retry and cancel are the engine's own (the board calls them as the job list does).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from vms_desk.cases.book import CaseBook
+from vms_desk.core.errors import InputError
+from vms_desk.evidence.audit import AuditLog
+from vms_desk.evidence.verify import check_manifest
+from vms_desk.jobs.records import JobRecord, Verification
+from vms_desk.jobs.store import JobStore
+
+
+@dataclass
+class Supervision:
+    """Board actions over the store, the case book and the audit log."""
+
+    store: JobStore
+    cases: CaseBook
+    audit: AuditLog
+    operator: str
+
+    def annotate(self, job_id: str, note: str) -> JobRecord:
+        """Add a note to the job's events and the audit log; an empty note is refused."""
+        text = " ".join(note.split())
+        if not text:
+            raise InputError("The note is empty: write what should be recorded about this job.")
+        self.store.add_event(job_id, f"Note by {self.operator}: {text}")
+        record = self.store.get(job_id)
+        self.audit.record("annotate", "noted", job_id=job_id, case=record.case, by=self.operator, note=text)
+        return record
+
+    def reverify(self, job_id: str) -> JobRecord:
+        """Hash the job's files again against its manifest (blocking: run it in a thread); the result
+        is stored as the job's last verification and audited."""
+        record = self.store.get(job_id)
+        if record.manifest is None:
+            raise InputError(
+                f"{record.label} has no manifest yet: only a finished export can be re-verified."
+            )
+        check = check_manifest(record.manifest)
+        bad = [f"{f.name} {f.status}" for f in check.files if not f.ok]
+        detail = check.error or ("; ".join(bad) if bad else f"{len(check.files)} file(s) match")
+        verified = Verification(when=datetime.now(UTC), ok=check.ok, detail=detail)
+        record = self.store.update(job_id, verified=verified)
+        self.store.add_event(
+            job_id, f"Re-verified by {self.operator}: {'ok' if check.ok else 'FAILED'}, {detail}."
+        )
+        self.audit.record(
+            "verify",
+            "ok" if check.ok else "failed",
+            job_id=job_id,
+            folder=str(record.evidence_dir),
+            problems=bad,
+        )
+        return record
+
+    def reassign(self, job_id: str, case_number: str) -> JobRecord:
+        """Move a job to another open case (the evidence folder stays where it is)."""
+        case = self.cases.get(case_number)
+        before = self.store.get(job_id).case
+        record = self.store.update(job_id, case=case.number)
+        self.store.add_event(
+            job_id, f"Reassigned by {self.operator} from case {before or '(none)'} to {case.number}."
+        )
+        self.audit.record("reassign", "moved", job_id=job_id, was=before, case=case.number, by=self.operator)
+        return record
