@@ -35,6 +35,7 @@ from vms_desk.jobs.listeners import JobProgress
 from vms_desk.jobs.records import FileRecord, JobRecord
 from vms_desk.jobs.resuming import all_saved, kept_file, resumed_from, waits_for_server
 from vms_desk.jobs.spans import actual_span
+from vms_desk.jobs.stall import StallWatch, stall_limit
 
 log = logging.getLogger(__name__)
 
@@ -189,10 +190,15 @@ class JobRun:
         handle = self.record.handle
         assert handle is not None
         delays = self.ctx.poll.delays()
+        watch = StallWatch(stall_limit(self.record.server.vendor, self.ctx.stall_limits))
         while True:
             status = await retrying(lambda: client.poll(handle), self.ctx.retry, on_retry=self._on_retry)
+            if watch.seen(status) and status.state:
+                self._event(f'The server reports the export as "{status.state}".')
             self.server_progress = max(0.0, min(1.0, status.progress))
-            self.ctx.on_progress(JobProgress(self.record.id, server_progress=self.server_progress))
+            self.ctx.on_progress(
+                JobProgress(self.record.id, server_progress=self.server_progress, still_since=watch.since)
+            )
             if status.phase is ExportPhase.DONE:
                 self.server_progress = 1.0
                 return status
@@ -200,6 +206,7 @@ class JobRun:
                 raise export_failure(status)
             if abs(self.record.progress - self.server_progress) >= 0.01:
                 self._update(progress=self.server_progress)
+            watch.check()  # raises once the server has shown no change for the vendor's limit
             await asyncio.sleep(next(delays))
 
     async def _download(self, client: VendorClient, status: ExportStatus) -> None:

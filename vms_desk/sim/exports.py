@@ -38,11 +38,15 @@ class SimExport:
     extra: dict[str, Any] = field(default_factory=dict)
     task: asyncio.Task[None] | None = None
 
+    stalled_at: float | None = None  # the progress frozen by the stall_exports fault
+
     @property
     def progress(self) -> float:
-        """0..1: time-based while rendering, 1 once done."""
+        """0..1: time-based while rendering, 1 once done; frozen while the export is stalled."""
         if self.state == DONE:
             return 1.0
+        if self.stalled_at is not None:
+            return self.stalled_at
         if self.duration <= 0:
             return 0.99
         return min(0.99, (time.monotonic() - self.created) / self.duration)
@@ -94,6 +98,10 @@ class ExportRegistry:
 
     async def _run(self, export: SimExport) -> None:
         fail = self.state.faults.take_export_failure()
+        if self.state.faults.stall_exports:
+            # A status that never advances: the export sits at a small progress until it is deleted.
+            export.stalled_at = 0.1
+            await asyncio.Event().wait()
         try:
             files = await asyncio.to_thread(self.producer, export) if not fail else []
             remaining = export.duration - (time.monotonic() - export.created)

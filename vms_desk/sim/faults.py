@@ -22,6 +22,7 @@ class Faults:
     export_fails: int = 0  # the next N exports fail with the vendor's own error
     expire_sessions: bool = False  # invalidate every session/token now (cleared once applied)
     throttle_bps: int = 0  # file downloads send at most this many bytes a second (0 = no limit)
+    stall_exports: bool = False  # server-side exports never advance: progress frozen, never done
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()

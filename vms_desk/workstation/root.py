@@ -130,6 +130,7 @@ class Workstation:
             per_server=settings.per_server,
             overall=settings.overall,
             poll=poll_policy(settings),
+            stall_limits=settings.stall_limits,
         )
         return cls(folder, settings, store, audit, servers, passwords, http, pool, engine, notices)
 
