@@ -10,6 +10,7 @@ from .common import run_guarded, setup_logging
 from .export import export
 from .local import audit_command, gui_command, jobs_command, sim_command, verify_command
 from .parser import build_parser
+from .probe import probe
 from .resume import resume
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
@@ -21,6 +22,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "verify": verify_command,
     "jobs": jobs_command,
     "resume": resume,
+    "probe": probe,
     "audit": audit_command,
 }
 
