@@ -131,3 +131,25 @@ def test_a_wrong_password_fails_the_login_step_with_the_servers_words(
     assert len(failed) == 1
     assert failed[0].startswith("failed  auth accepted: ")
     assert "Server said: HTTP 401" in failed[0]
+
+
+@pytest.mark.asyncio
+async def test_over_https_the_fingerprint_is_shown_and_a_pinned_server_exports_through_the_trace(
+    https_sim: tuple[str, str], home: Path, tmp_path: Path
+) -> None:
+    url, pin = https_sim
+    server = ServerConfig(vendor=Vendor.AXXON_ONE, url=url, user="demo")
+    untrusted = await run_probe(server, "demo")
+    tls = next(s for s in untrusted if s.name == "TLS")
+    assert (
+        tls.line() == f"ok      TLS: certificate SHA-256 {pin}; compare it with what the administrator says"
+    )
+    assert not all(s.passed for s in untrusted)  # the login is refused: the certificate is not trusted
+
+    trace = tmp_path / "pinned.jsonl"
+    pinned = server.model_copy(update={"settings": {"tls_sha256": pin}})
+    steps = await run_probe(pinned, "demo", export_test=True, trace_file=trace)
+    assert all(s.passed for s in steps), "\n".join(s.line() for s in steps)
+    assert next(s for s in steps if s.name == "TLS").text.endswith("(the trusted one)")
+    # The export test's requests went through the traced (and pinned) client too.
+    assert "/export/archive/" in trace.read_text(encoding="utf-8")
