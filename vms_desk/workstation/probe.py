@@ -194,6 +194,12 @@ class Probe:
         request = target["request"]
         url = _without_secrets(request["url"])
         method = request["method"]
+        if REDACTED in str(request.get("body", "")):
+            # A login message: sending it again without its password would be a failed login on the
+            # server (and may count towards locking the account), so it is only described.
+            where = f"{method} {urlsplit(url).path}"
+            self._add("auth offered", "ok", f"a login message ({where}) with the credentials in its body")
+            return
         body = str(request.get("body", "")).encode("utf-8")
         kind = next((v for k, v in request["headers"] if k.lower() == "content-type"), "")
         headers = {"content-type": kind} if kind else {}
@@ -307,8 +313,12 @@ class Probe:
             self._add("export test", "failed", f"{record.error}{' Server said: ' + said if said else ''}")
             return
         files = ", ".join(f"{f.name} ({f.size} bytes, SHA-256 {f.sha256[:12]}...)" for f in record.files)
-        where = f" in {record.evidence_dir}" if record.files else f" on the server at {record.server_path}"
-        self._add("export test", "ok", f"1 s of {fmt} as job {record.id}: {files or 'no file here'}{where}")
+        saved = (
+            f"{files} in {record.evidence_dir}"
+            if files
+            else f"the files stay on the server at {record.server_path}"
+        )
+        self._add("export test", "ok", f"1 s of {fmt} as job {record.id}: {saved}")
 
 
 def _plain_format(caps: Capabilities, given: dict[str, Any]) -> str:
@@ -357,4 +367,8 @@ def accepted(exchanges: list[dict[str, Any]]) -> str:
             return f"{how} (HTTP {status} at {path}){login}"
         if request["method"] == "POST" and REDACTED in str(request.get("body", "")):
             login = f", after a login message at {path}"
-    return f"no credentials needed{login}" if exchanges else "nothing was sent"
+    if login:
+        return (
+            f"the login message{login.removeprefix(', after a login message')} (its reply opens the session)"
+        )
+    return "no credentials needed" if exchanges else "nothing was sent"
