@@ -64,8 +64,8 @@ class StallWatch:
         state = f' The server\'s last state: "{self.state}".' if self.state else ""
         raise ExportStalled(
             f"The server's export made no progress for {_seconds_text(self.limit)} (it stayed at "
-            f"{self.progress:.0%}), so vms_desk stopped waiting and released it on the server; try "
-            f"again later, or raise the stall limit in settings.json if this server is slow.{state}",
+            f"{self.progress:.0%}), so vms_desk stopped waiting and cancelled it; try again later, or "
+            f"raise the stall limit in settings.json if this server is slow.{state}",
             detail=f"no change for {self.still_for:.1f} s (limit {self.limit:.1f} s)",
         )
 
