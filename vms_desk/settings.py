@@ -12,8 +12,9 @@ import os
 import tempfile
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from vms_desk.jobs.stall import DEFAULT_STALL_LIMITS
 from vms_desk.paths import settings_path
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,24 @@ class Settings(BaseModel):
     poll_first_delay: float = Field(default=1.0, ge=0.05, le=60.0)
     poll_max_delay: float = Field(default=5.0, ge=0.05, le=600.0)
     export_folder: str = ""
+    # Seconds a server export may report the same progress before its job fails and the export is
+    # released, by vendor name ("axxon-one", "axxon-psim", "vdg-sense", "exacq", "axis"); a vendor
+    # left out keeps its default (jobs/stall.py says why each is what it is).
+    stall_limits: dict[str, float] = Field(
+        default_factory=lambda: {v.value: s for v, s in DEFAULT_STALL_LIMITS.items()}
+    )
+
+    @field_validator("stall_limits")
+    @classmethod
+    def _known_vendors(cls, value: dict[str, float]) -> dict[str, float]:
+        names = {v.value for v in DEFAULT_STALL_LIMITS}
+        unknown = sorted(set(value) - names)
+        if unknown:
+            known = ", ".join(sorted(names))
+            raise ValueError(f"no vendor named {', '.join(unknown)}; the names are {known}")
+        if any(s <= 0 for s in value.values()):
+            raise ValueError("a stall limit is a number of seconds above 0")
+        return {**{v.value: s for v, s in DEFAULT_STALL_LIMITS.items()}, **value}
 
 
 def load_settings(path: Path | None = None) -> Settings:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-import ssl
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-import trustme
 from cli_helpers import cli, json_out, one_error_line, server_args, span_args
 
 from vms_desk.core.models import Vendor
@@ -17,7 +15,6 @@ from vms_desk.sim.axxon_one import build as build_axxon_one
 from vms_desk.sim.base import SimServer, SimState
 from vms_desk.sim.registry import RunningSim
 from vms_desk.sim.vdg_sense import disk_root
-from vms_desk.vendors.tls import fingerprint_of
 
 AXXON_CAMERA = "Server1/DeviceIpint.1/SourceEndpoint.video:0:0"
 VDG_CAMERA = "6F1D0C2A-6B8E-4C53-9D0B-2C1E5A7B0001/D3A1B2C4-0000-4000-8000-000000000001"
@@ -80,21 +77,6 @@ def test_axxon_one_prefix(prefixed: str, cli_home: Path) -> None:
     )
     assert with_prefix.returncode == 0, with_prefix.stderr
     assert AXXON_CAMERA in with_prefix.stdout
-
-
-@pytest.fixture
-def https_sim(tmp_path: Path) -> Iterator[tuple[str, str]]:
-    """An Axxon One simulator over HTTPS with a self-signed certificate, and that certificate's pin."""
-    cert = trustme.CA().issue_cert("127.0.0.1")
-    certfile, keyfile = tmp_path / "cert.pem", tmp_path / "key.pem"
-    cert.cert_chain_pems[0].write_to_path(str(certfile))
-    cert.private_key_pem.write_to_path(str(keyfile))
-    pin = fingerprint_of(ssl.PEM_cert_to_DER_cert(cert.cert_chain_pems[0].bytes().decode()))
-    state = SimState(workdir=tmp_path / "sim", export_seconds=0.2)
-    state.workdir.mkdir()
-    server = SimServer(build_axxon_one(state), certfile=str(certfile), keyfile=str(keyfile)).start()
-    yield server.url, pin
-    server.stop()
 
 
 def test_tls_pin_from_the_command_line(https_sim: tuple[str, str], cli_home: Path, tmp_path: Path) -> None:

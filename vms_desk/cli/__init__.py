@@ -15,6 +15,7 @@ from .custody import bundle_command, report_command, working_copy_command
 from .export import export
 from .local import audit_command, gui_command, jobs_command, sim_command, verify_command
 from .parser import build_parser
+from .probe import probe
 from .resume import resume
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
@@ -26,6 +27,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "verify": verify_command,
     "jobs": jobs_command,
     "resume": resume,
+    "probe": probe,
     "audit": audit_command,
     "working-copy": working_copy_command,
     "report": report_command,

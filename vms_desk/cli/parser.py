@@ -148,6 +148,8 @@ def build_parser() -> CliParser:
     export.add_argument("--operator", help="who exports (default: the signed-in user)")
     export.add_argument("--json", action="store_true", help="one JSON object per camera on stdout")
 
+    _probe_command(commands)
+
     verify = commands.add_parser("verify", help="check every manifest.json under a folder")
     verify.add_argument("dir", type=Path, metavar="DIR")
     verify.add_argument("--json", action="store_true")
@@ -184,6 +186,22 @@ def build_parser() -> CliParser:
     add_case_parser(commands)
     add_batch_parser(commands)
     return parser
+
+
+def _probe_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """probe: a step-by-step check of a (real) server."""
+    probe = commands.add_parser("probe", help="try each step against a server and say what it answered")
+    _server_args(probe)
+    probe.add_argument("--trace", type=Path, metavar="FILE", help="save the HTTP exchange, secrets redacted")
+    probe.add_argument("--export-test", action="store_true", help="also export 1 second (audited)")
+    probe.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        dest="options",
+        help="an option for the export test (e.g. VDG Sense's path)",
+    )
 
 
 def _custody_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

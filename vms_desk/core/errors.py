@@ -74,6 +74,10 @@ class ExportLost(ServerError):
     """The server no longer knows an export id (e.g. the API session that owned it ended)."""
 
 
+class ExportStalled(ServerError):
+    """The server's export stopped changing for longer than the vendor's stall limit."""
+
+
 class StorageError(VmsDeskError):
     """A local file could not be written: folder not writable, disk full."""
 

@@ -65,6 +65,9 @@ class ExportStatus(BaseModel):
     server_path: str | None = None  # where the files are on the server (VDG Sense)
     files_local: bool = True  # False when the files stay on the server (no share mapping)
     message: str = ""  # a note for the user that is not an error (e.g. where the files stayed)
+    # The server's own state word, verbatim, for vendors that report one; kept in the job's events.
+    # A word the client does not know stays RUNNING: the stall limit ends it if it never moves.
+    state: str = ""
 
 
 class Download(Protocol):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 from vms_desk.jobs.backoff import PollPolicy, RetryPolicy
 from vms_desk.jobs.clients import ClientPool
@@ -26,3 +26,4 @@ class RunContext:
     on_progress: ProgressListener
     shutting_down: Callable[[], bool]
     owner: str
+    stall_limits: Mapping[str, float] = field(default_factory=dict)  # by vendor name; see jobs/stall.py

@@ -57,6 +57,7 @@ class Engine:
         per_server: int = 1,
         overall: int = 4,
         poll: PollPolicy | None = None,
+        stall_limits: Mapping[str, float] | None = None,
     ) -> None:
         """Built by the Workstation (the one composition root), which always passes the audit log;
         tests of the engine alone may pass None. The retry pace is the client pool's."""
@@ -69,6 +70,7 @@ class Engine:
         self.clients = clients
         self.retry_policy = clients.policy
         self.poll_policy = poll or PollPolicy()
+        self.stall_limits = dict(stall_limits or {})
         self._per_server = per_server
         self._overall = asyncio.Semaphore(overall)
         self._server_slots: dict[str, asyncio.Semaphore] = {}
@@ -165,6 +167,7 @@ class Engine:
                     on_progress=self._listeners.progress,
                     shutting_down=lambda: self._stopping,
                     owner=self.owner,
+                    stall_limits=self.stall_limits,
                 )
                 # Read again: the job may have been cancelled while it waited for a slot.
                 run = JobRun(

@@ -28,6 +28,9 @@ class JobProgress:
     total: int | None = None
     rate: float = 0.0
     server_progress: float = 0.0
+    # time.monotonic() when the server's progress last changed, while a job waits for it (else None):
+    # the window shows how long a job has been waiting without progress.
+    still_since: float | None = None
 
     @property
     def complete(self) -> bool:

@@ -38,6 +38,7 @@ from vms_desk.jobs.listeners import JobProgress
 from vms_desk.jobs.records import FileRecord, JobEvent, JobRecord
 from vms_desk.jobs.resuming import all_saved, kept_file, resumed_from, waits_for_server
 from vms_desk.jobs.spans import actual_span
+from vms_desk.jobs.stall import StallWatch, stall_limit
 
 log = logging.getLogger(__name__)
 
@@ -220,6 +221,7 @@ class JobRun:
         handle = self.record.handle
         assert handle is not None
         pacer = self.ctx.poll.pacer()
+        watch = StallWatch(stall_limit(self.record.server.vendor, self.ctx.stall_limits))
 
         async def poll() -> ExportStatus:
             await asyncio.sleep(pacer.hold())  # a retry is a status request too: it keeps the pace
@@ -228,9 +230,13 @@ class JobRun:
 
         while True:
             status = await retrying(poll, self.ctx.retry, on_retry=self._on_retry)
+            if watch.seen(status) and status.state:
+                await self._record(f'The server reports the export as "{status.state}".')
             self.server_progress = max(0.0, min(1.0, status.progress))
             pacer.observed(self.server_progress)
-            self.ctx.on_progress(JobProgress(self.record.id, server_progress=self.server_progress))
+            self.ctx.on_progress(
+                JobProgress(self.record.id, server_progress=self.server_progress, still_since=watch.since)
+            )
             if status.phase is ExportPhase.DONE:
                 self.server_progress = 1.0
                 return status
@@ -238,6 +244,7 @@ class JobRun:
                 raise export_failure(status)
             if abs(self.record.progress - self.server_progress) >= 0.01:
                 self._note_progress(progress=self.server_progress)
+            watch.check()  # raises once the server has shown no change for the vendor's limit
             await asyncio.sleep(pacer.wait())
 
     async def _download(self, client: VendorClient, status: ExportStatus) -> None:

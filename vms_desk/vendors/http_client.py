@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ssl
+from collections.abc import Callable
 
 import httpx
 
@@ -31,18 +32,24 @@ def _tune_read_size() -> None:
 
 
 def make_http_client(
-    *, verify: bool = True, pinned_sha256: str | None = None, timeout: httpx.Timeout = TIMEOUT
+    *,
+    verify: bool = True,
+    pinned_sha256: str | None = None,
+    timeout: httpx.Timeout = TIMEOUT,
+    wrap: Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport] | None = None,
 ) -> httpx.AsyncClient:
     """An AsyncClient with vms_desk's timeouts and identity; certificate checks on by default.
 
-    With `pinned_sha256`, only the server certificate with that fingerprint is accepted.
+    With `pinned_sha256`, only the server certificate with that fingerprint is accepted; `wrap` puts a
+    transport around the real one (the probe's trace).
     """
     tls: ssl.SSLContext | bool = pinned_context(pinned_sha256) if pinned_sha256 else verify
     _tune_read_size()
     # trust_env=False: proxies from the environment are not for VMS traffic on a site LAN.
     default = httpx.AsyncHTTPTransport(verify=tls, limits=LIMITS, trust_env=False)
+    transport: httpx.AsyncBaseTransport = RoutingTransport(default, BulkTransport(LIMITS))  # see _bulk
     return httpx.AsyncClient(
-        transport=RoutingTransport(default, BulkTransport(LIMITS)),  # downloads: see vendors._bulk
+        transport=wrap(transport) if wrap is not None else transport,
         timeout=timeout,
         follow_redirects=False,  # a redirect to another host would carry credentials there
         headers={"User-Agent": f"vms_desk/{__version__}"},

@@ -136,6 +136,7 @@ class Workstation:
             per_server=settings.per_server,
             overall=settings.overall,
             poll=poll_policy(settings),
+            stall_limits=settings.stall_limits,
         )
         cases = CaseBook(store.path, audit)
         return cls(folder, settings, store, audit, servers, passwords, http, pool, engine, cases, notices)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -123,6 +124,22 @@ def test_progress_updates_bytes_rate_and_eta(store):
     assert model.data(running.siblingAtColumn(COL_BYTES)) == "2.0 of 4.0 KB · 1.0 KB/s"
     assert model.data(running.siblingAtColumn(COL_ETA)) == "2 s"
     model.apply_progress(JobProgress("unknown-job", 1, 2, 1.0))  # ignored, no crash
+
+
+def test_a_job_waiting_without_server_progress_says_so_with_the_time_since_the_last_change(store):
+    model = JobTableModel()
+    queued = _add(store, "Side Door", minutes=9)
+    store.move(queued.id, JobState.SUBMITTING)
+    waiting = store.move(queued.id, JobState.PROCESSING)
+    model.load(store.jobs())
+    index = model.index(model.row_of(waiting.id), COL_STATE)
+    model.apply_progress(JobProgress(waiting.id, server_progress=0.1, still_since=time.monotonic() - 2))
+    assert model.data(index) == "Processing 10%"  # a pause between two polls is not worth a word
+    model.apply_progress(JobProgress(waiting.id, server_progress=0.1, still_since=time.monotonic() - 125))
+    assert model.data(index) == "Processing 10% · waiting, no progress for 2 min 05 s"
+    assert "no progress for 2 min 05 s" in model.data(index, Qt.ItemDataRole.ToolTipRole)
+    model.apply_progress(JobProgress(waiting.id, server_progress=0.2, still_since=time.monotonic()))
+    assert model.data(index) == "Processing 20%"
 
 
 def test_upsert_inserts_at_top_and_replaces(store):

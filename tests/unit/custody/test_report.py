@@ -21,7 +21,12 @@ from vms_desk.evidence.audit import AuditLog
 from vms_desk.evidence.hashing import sha256_file
 
 V2 = {
-    "clock": {"server_offset_s": 90.2, "method": "http-date", "resolution_s": 1.0, "measured_at": "2026-11-20T13:05:00Z"},
+    "clock": {
+        "server_offset_s": 90.2,
+        "method": "http-date",
+        "resolution_s": 1.0,
+        "measured_at": "2026-11-20T13:05:00Z",
+    },
     "server_version": "VAPIX 3 / AXIS OS 11.8",
 }
 

@@ -37,6 +37,9 @@ _HEADERS = {
 }
 
 SHA_DIGITS = 8  # of the SHA-256 shown in its column
+# A server that reports the same progress this long is shown as waiting without progress: shorter
+# pauses are ordinary between two status polls.
+STILL_SHOWN = 30.0
 
 JobIdRole = Qt.ItemDataRole.UserRole + 1
 RecordRole = Qt.ItemDataRole.UserRole + 2
@@ -60,6 +63,7 @@ class _Live:
     total: int | None = None
     rate: float = 0.0
     server_progress: float | None = None
+    still_since: float | None = None  # monotonic time the server's progress last changed
     phase_started: float = 0.0  # monotonic time the current state was first seen (for ETA)
     phase_state: JobState | None = None
 
@@ -211,8 +215,16 @@ class JobTableModel(QAbstractTableModel):
         fraction = self._fraction(job, live)
         word = state_word(job.state)
         if job.state in (JobState.PROCESSING, JobState.DOWNLOADING) and fraction >= 0:
-            return f"{word} {fraction:.0%}"
+            return f"{word} {fraction:.0%}{self._still_text(job, live)}"
         return word
+
+    @staticmethod
+    def _still_text(job: JobRecord, live: _Live) -> str:
+        """' · waiting, no progress for 2 min 05 s' while the server's export stands still."""
+        if job.state is not JobState.PROCESSING or live.still_since is None:
+            return ""
+        still = time.monotonic() - live.still_since
+        return f" · waiting, no progress for {human_duration(still)}" if still >= STILL_SHOWN else ""
 
     @staticmethod
     def _bytes_text(job: JobRecord, live: _Live) -> str:
@@ -300,6 +312,7 @@ class JobTableModel(QAbstractTableModel):
         live.done, live.total, live.rate = progress.done, progress.total, progress.rate
         if progress.server_progress is not None:
             live.server_progress = progress.server_progress
+        live.still_since = progress.still_since
         self.dataChanged.emit(self.index(row, COL_STATE), self.index(row, COL_ETA))
 
     def overall(self) -> tuple[int, float]:
