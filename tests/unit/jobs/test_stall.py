@@ -16,7 +16,7 @@ from vms_desk.core.errors import ExportStalled
 from vms_desk.core.export import ExportRequest
 from vms_desk.core.jobstate import JobState
 from vms_desk.core.models import ServerConfig, TimeSpan, Vendor
-from vms_desk.core.protocol import ExportHandle, ExportPhase, ExportStatus, VendorClient
+from vms_desk.core.protocol import ExportPhase, ExportStatus
 from vms_desk.jobs.stall import DEFAULT_STALL_LIMITS, StallWatch, stall_limit
 from vms_desk.settings import Settings
 from vms_desk.sim.registry import RunningSim
@@ -121,36 +121,24 @@ async def test_a_status_that_never_advances_fails_the_job_at_the_settings_limit(
         assert any("action=finish" in r.query or "action=cancel" in r.query for r in sim.state.requests)
 
 
-class WordyClient:
-    """The real Axxon One client, with its status carrying a state word no vendor client knows yet
-    (none of today's clients fills `ExportStatus.state`; this stands in for one that does)."""
-
-    def __init__(self, inner: VendorClient) -> None:
-        self.inner = inner
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
-
-    async def poll(self, handle: ExportHandle) -> ExportStatus:
-        status = await self.inner.poll(handle)
-        return status.model_copy(update={"state": "Warten auf Ressourcen"})
-
-
 @pytest.mark.asyncio
 async def test_an_unknown_state_word_is_kept_verbatim_and_waits_until_the_limit(
     sim_factory: Callable[..., RunningSim], http: httpx.AsyncClient, tmp_path: Path
 ) -> None:
+    """The Axxon One simulator holds state 7 (undocumented) with a progress that never moves: the
+    client reports it as running with the state word, the job keeps it once, then the limit ends it."""
     sim = sim_factory(Vendor.AXXON_ONE)
-    sim.state.faults.update(stall_exports=True)
+    (
+        await http.post(f"{sim.url}/_sim/axxon-one", json={"status_stalls": True, "stall_state": 7})
+    ).raise_for_status()
     workstation = workstation_with_limit(tmp_path / "home", http, Vendor.AXXON_ONE)
-    make = workstation.clients.factory
-    workstation.clients.factory = lambda *a: WordyClient(make(*a))  # type: ignore[assignment]
     try:
         record = await run_one(workstation, sim, Vendor.AXXON_ONE, tmp_path / "out")
     finally:
         await workstation.engine.stop()
     details = [e.detail for e in workstation.store.events(record.id)]
-    assert 'The server reports the export as "Warten auf Ressourcen".' in details
-    assert details.count('The server reports the export as "Warten auf Ressourcen".') == 1
+    said = [d for d in details if d.startswith('The server reports the export as "state 7')]
+    assert len(said) == 1, details
     assert record.state is JobState.FAILED
-    assert record.error.endswith('The server\'s last state: "Warten auf Ressourcen".')
+    assert record.error.startswith("The server's export made no progress")
+    assert "The server's last state: \"state 7" in record.error

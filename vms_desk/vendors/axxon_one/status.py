@@ -97,6 +97,7 @@ def to_status(reply: ExportStatusReply, waited_in_zero: float | None = None) -> 
         progress=_progress(reply.progress),
         vendor_code=str(reply.state),
         vendor_error=text,
+        state=f"state {reply.state}" + (f": {text}" if text else ""),
         message=f"{LABEL} reports an export state vms_desk does not know (state {reply.state})"
         + (f': "{text}"' if text else "")
         + "; waiting while its progress changes.",

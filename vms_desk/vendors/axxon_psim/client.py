@@ -211,7 +211,9 @@ class Client:
                 message=note,
             )
         if not reply.done:
-            return ExportStatus(phase=ExportPhase.RUNNING, progress=reply.progress, actual_span=span)
+            return ExportStatus(
+                phase=ExportPhase.RUNNING, progress=reply.progress, actual_span=span, state=reply.state or ""
+            )
         base_path = urlsplit(self.config.url).path.rstrip("/")
         # Documented form of the link when the server leaves it out.
         locator = reply.locator(base_path) or f"/download?file={task_id}"

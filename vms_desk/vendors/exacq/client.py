@@ -207,7 +207,9 @@ class Client:
                 vendor_code=code,
             )
         if not status.done:
-            return ExportStatus(phase=ExportPhase.RUNNING, progress=min(progress, 0.99))
+            return ExportStatus(
+                phase=ExportPhase.RUNNING, progress=min(progress, 0.99), state=str(status.status or "")
+            )
         fmt = str(handle.data.get("format") or FALLBACK_FORMAT)
         name = handle.data.get("file_name")
         fallback = name if isinstance(name, str) and name else file_name("", fmt)

@@ -224,7 +224,9 @@ class Client:
         if phase is ExportPhase.RUNNING:
             # The server's own status word, verbatim, so an unknown word shows in the job's events.
             said = f"VDG Sense reports: {entry.words}" if entry.words else ""
-            return ExportStatus(phase=phase, progress=progress, server_path=path, message=said)
+            return ExportStatus(
+                phase=phase, progress=progress, server_path=path, message=said, state=entry.words or ""
+            )
         return await self._done(handle, path)
 
     async def _done(self, handle: ExportHandle, path: str) -> ExportStatus:
