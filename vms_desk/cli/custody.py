@@ -27,13 +27,8 @@ def audit_log() -> AuditLog:
 
 
 def load_case(number: str) -> CaseFile:
-    """The case from the job store: its finished exports and the audit entries about them."""
-    if not number.strip():
-        raise InputError("The case number is empty: give the case number the exports were made under.")
-    from vms_desk.custody.case import case_from_jobs
-
-    workstation = open_workstation()
-    return case_from_jobs(number, workstation.store.jobs(), workstation.audit.entries())
+    """The case: its finished exports, the audit entries about them, and its record's header."""
+    return open_workstation().case_file(number)
 
 
 def working_copy_command(args: argparse.Namespace) -> int:

@@ -12,15 +12,16 @@ import contextlib
 import getpass
 import logging
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 
 from vms_desk.cases.book import CaseBook
 from vms_desk.cases.rules import Case, check_number, check_takes_exports
 from vms_desk.core.clock import ClockReading
-from vms_desk.core.errors import StorageError
+from vms_desk.core.errors import InputError, StorageError
 from vms_desk.core.models import ServerConfig
 from vms_desk.evidence.audit import AuditLog
 from vms_desk.jobs.backoff import PollPolicy, RetryPolicy
@@ -35,6 +36,9 @@ from vms_desk.vendors.http_client import make_http_client
 from vms_desk.workstation.servers import PasswordVault, ServersStore
 from vms_desk.workstation.settings_file import open_settings, set_aside
 from vms_desk.workstation.supervision import Supervision
+
+if TYPE_CHECKING:
+    from vms_desk.custody.case import CaseFile
 
 log = logging.getLogger(__name__)
 
@@ -183,6 +187,28 @@ class Workstation:
         what = " ".join(p for p in (info.name, info.version) if p) or config.vendor.display_name
         count = len(cameras)
         return f"Connected to {what}: {count} camera{'s' if count != 1 else ''} found."
+
+    def case_file(self, number: str) -> CaseFile:
+        """What the custody report and the bundle need of a case: its finished exports, the audit entries
+        about them, and the header from the case record (number only for a case that has no record)."""
+        from vms_desk.custody.case import CaseHeader, case_from_jobs
+
+        if not number.strip():
+            raise InputError("The case number is empty: give the case number the exports were made under.")
+        found = case_from_jobs(number, self.store.jobs(), self.audit.entries())
+        record = self.cases.find(number.strip())
+        if record is None:
+            return found
+        header = CaseHeader(
+            number=record.number,
+            title=record.title or None,
+            status=str(record.status),
+            created_by=record.created_by or None,
+            created=record.created,
+            notes=record.notes or None,
+            operators=found.header.operators,
+        )
+        return replace(found, header=header)
 
     async def aclose(self) -> None:
         """Stop the engine (running jobs become resumable), log out everywhere, close the HTTP client."""

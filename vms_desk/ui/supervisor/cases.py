@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from vms_desk.cases.rules import Case, CaseStatus
 from vms_desk.core.errors import VmsDeskError
 from vms_desk.core.times import local_zone
+from vms_desk.ui.supervisor.custody_actions import CustodyActions
 
 if TYPE_CHECKING:
     from vms_desk.workstation.root import Workstation
@@ -103,6 +104,7 @@ class CasesPanel(QWidget):
         self.numberEdit = QLineEdit(self, objectName="caseNumberEdit", placeholderText="New case number")
         self.titleEdit = QLineEdit(self, objectName="caseTitleEdit", placeholderText="Title")
         self.message = QLabel("", self, objectName="casesMessage", wordWrap=True)
+        self.custody = CustodyActions(self, workstation, self.message.setText)
         row = QHBoxLayout()
         row.addWidget(self.numberEdit)
         row.addWidget(self.titleEdit, 1)
@@ -111,6 +113,8 @@ class CasesPanel(QWidget):
             ("closeCaseButton", "Close", lambda: self.set_status(CaseStatus.CLOSED)),
             ("holdCaseButton", "Hold", lambda: self.set_status(CaseStatus.ON_HOLD)),
             ("reopenCaseButton", "Reopen", lambda: self.set_status(CaseStatus.OPEN)),
+            ("caseReportButton", "Report…", lambda: self._custody("report")),
+            ("caseBundleButton", "Bundle…", lambda: self._custody("bundle")),
         )
         for name, text, slot in actions:
             button = QPushButton(text, self, objectName=name)
@@ -157,6 +161,15 @@ class CasesPanel(QWidget):
         changed = self.workstation.cases.set_status(case.number, status, by=self.workstation.operator)
         self.message.setText(f"Case {changed.number} is {changed.status}.")
         self.refresh()
+
+    def _custody(self, what: str) -> None:
+        case = self.selected()
+        if case is None:
+            self.message.setText("Select a case first.")
+        elif what == "report":
+            self.custody.ask_report(case.number)
+        else:
+            self.custody.ask_bundle(case.number)
 
     def _chosen(self, index: QModelIndex) -> None:
         case = self.model.data(index, CaseRole)
