@@ -15,7 +15,9 @@ from vms_desk.core.export import ExportRequest
 from vms_desk.core.jobstate import JobState
 from vms_desk.core.models import ServerConfig, TimeSpan, Vendor
 from vms_desk.evidence.verify import verify
+from vms_desk.ui.supervisor.board import SupervisorBoard
 from vms_desk.ui.supervisor.cases import CasesPanel
+from vms_desk.workstation.tasks import TaskSet
 
 CAMERA = "Server1/DeviceIpint.1/SourceEndpoint.video:0:0"
 
@@ -69,6 +71,21 @@ async def test_report_and_bundle_of_the_selected_case(
     actions = [e["action"] for e in workstation.audit.entries()]
     assert "report" in actions
     assert "bundle" in actions
+
+    # The board plays the selected export and asks where to save its case's report.
+    board = SupervisorBoard(workstation, TaskSet(lambda error: None))
+    qtbot.addWidget(board)
+    board.refresh()
+    board.table.selectRow(0)
+    with qtbot.waitSignal(board.playRequested) as played:
+        path = board.play()
+    assert played.args == [path]
+    assert path.is_file()
+    assert path.suffix == ".mp4"
+    asked = board.case_report()
+    assert asked is not None
+    assert asked.objectName() == "reportFileDialog"
+    asked.reject()
 
     # A case with no export is one sentence in the panel, and nothing is written.
     workstation.cases.new("EMPTY-1", by="supervisor")

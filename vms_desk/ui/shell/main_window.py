@@ -291,6 +291,7 @@ class MainWindow(QMainWindow):
         if self.supervisor is None:
             self.supervisor = SupervisorBoard(self.workstation, self.tasks, self)
             self.bridge.jobChanged.connect(self.supervisor.job_changed)
+            self.supervisor.playRequested.connect(self.evidence.open_window)
             self.supervisor.resize(1400, 600)
         self.supervisor.refresh()
         self.supervisor.show()

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QDate, Qt, QUrl
+from PySide6.QtCore import QDate, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -55,7 +55,13 @@ _STATE_CHOICES = [ANY, *(s.value for s in JobState)]
 
 
 class SupervisorBoard(QWidget):
-    """Every job in the store: filter, sort, act, export the rows shown as CSV."""
+    """Every job in the store: filter, sort, act, export the rows shown as CSV.
+
+    Signals:
+        playRequested(object): the Path of the selected job's exported file, to play or show.
+    """
+
+    playRequested = Signal(object)  # noqa: N815 - Qt signal naming
 
     def __init__(self, workstation: Workstation, tasks: TaskSet, parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
@@ -141,6 +147,8 @@ class SupervisorBoard(QWidget):
             ("reverify", "Re-verify", self.reverify),
             ("annotate", "Annotate…", self.annotate),
             ("folder", "Open folder", self.open_folder),
+            ("play", "Play", self.play),
+            ("report", "Case report…", self.case_report),
             ("copy", "Copy SHA-256", self.copy_sha),
             ("csv", "Export CSV…", self.export_csv),
             ("refresh", "Refresh", self.refresh),
@@ -276,6 +284,26 @@ class SupervisorBoard(QWidget):
             return
         self.model.upsert(record)
         self._say("Note added.")
+
+    def play(self) -> Path | None:
+        """Play (or show) what the selected job exported: its first video, else its first file."""
+        record = self.selected()
+        if record is None or record.evidence_dir is None or not record.files:
+            self._say("Select a finished export with a file to play.")
+            return None
+        names = [f.name for f in record.files]
+        videos = [n for n in names if Path(n).suffix.lower() in (".mkv", ".mp4", ".avi", ".mov")]
+        path = record.evidence_dir / (videos or names)[0]
+        self.playRequested.emit(path)
+        return path
+
+    def case_report(self) -> QFileDialog | None:
+        """The chain-of-custody report of the selected job's case (asks where to save the PDF)."""
+        record = self.selected()
+        if record is None or not record.case:
+            self._say("Select an export that belongs to a case.")
+            return None
+        return self.cases.custody.ask_report(record.case)
 
     def open_folder(self) -> None:
         """Open the selected job's evidence folder in the file manager."""
