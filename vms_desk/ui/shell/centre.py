@@ -7,6 +7,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QComboBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -70,6 +71,10 @@ class CentrePanel(QWidget):
         headline.setSpacing(10)
         headline.addWidget(self.title)
         headline.addWidget(self.subtitle, 1)
+        # Which case's exports the timeline marks (filled by the window: ui/timeline/case_marks.py).
+        self.case_combo = QComboBox(objectName="caseMarksCombo")
+        self.case_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        headline.addWidget(self.case_combo)
         span_row = QHBoxLayout()
         span_row.addWidget(self.fields, 1)
         for button in (self.fit_button, self.zoom_button, self.export_button):

@@ -39,6 +39,7 @@ from vms_desk.ui.sources.server_actions import ServerActions
 from vms_desk.ui.sources.source_model import ServerStatus, SourceModel, StatusRole
 from vms_desk.ui.sources.source_tree import CameraRef, SourcePanel
 from vms_desk.ui.supervisor.board import SupervisorBoard
+from vms_desk.ui.timeline.case_marks import CaseMarks
 from vms_desk.ui.timeline.recordings import RecordingsLoader
 from vms_desk.workstation.tasks import TaskSet
 
@@ -77,6 +78,15 @@ class MainWindow(QMainWindow):
         self.sources.setMinimumWidth(220)
         self.centre = CentrePanel(self)
         self.recordings = RecordingsLoader(self.connections, self.centre.timeline, self.tasks, self)
+        self.case_marks = CaseMarks(
+            self.centre.case_combo,
+            self.centre.timeline,
+            loader=self.recordings,
+            connections=self.connections,
+            workstation=workstation,
+            tasks=self.tasks,
+            parent=self,
+        )
         self.server_actions = ServerActions(
             self,
             servers=servers,
@@ -198,9 +208,11 @@ class MainWindow(QMainWindow):
         if self.engine is not None:
             self.job_model.load(self.engine.jobs())
             self.bridge.attach(self.engine)
+            self.bridge.jobChanged.connect(self.case_marks.job_changed)
         # Loading keyring's backends takes a while: a worker thread does it while the window is first
         # painted (the first saved server's password lookup then finds it done, or waits for it).
         self.tasks.spawn(asyncio.to_thread(self.servers.vault.probe), name="keyring-probe")
+        self.case_marks.refresh_cases()
         for server in self.servers.servers():
             self.connections.add(server.id, server.config)
         self.job_actions.update_overall()

@@ -32,6 +32,7 @@ COLORS = {
     "band": QColor("#eef2f7"),
     "gap": QColor("#e2e5ea"),
     "recorded": QColor("#2f855a"),
+    "exported": QColor("#d97706"),
     "unknown_bg": QColor("#eceff3"),
     "unknown_hatch": QColor("#9aa3ad"),
     "future": QColor(255, 255, 255, 150),
@@ -105,6 +106,8 @@ class PaintState:
     focused: bool
     hint: tuple[str, ...]  # longest first; the first that fits is shown
     empty_text: str
+    # Per row (same order as `rows`): spans the selected case already holds, as epoch seconds.
+    marks: tuple[tuple[tuple[float, float], ...], ...] = ()
 
 
 class _Frame:
@@ -187,6 +190,8 @@ class _Frame:
                 p.setPen(Qt.PenStyle.NoPen)
                 p.setBrush(COLORS["recorded"])
                 p.drawRects(runs)
+            if i < len(st.marks):
+                self._marks(rect, st.marks[i])
             if row.loading or not row.known:
                 text = (
                     "loading recordings…"
@@ -200,6 +205,19 @@ class _Frame:
                 p.fillRect(box, COLORS["unknown_bg"])
                 p.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
                 p.setFont(self.font)
+
+    def _marks(self, rect: QRectF, spans: tuple[tuple[float, float], ...]) -> None:
+        """Spans the selected case already holds: an amber bar along the top of the row."""
+        left, right = self.lay.track_left, self.lay.track_left + self.lay.track_width
+        bars = []
+        for t0, t1 in spans:
+            x0, x1 = max(left, self.x(t0)), min(right, self.x(t1))
+            if x1 >= left and x0 <= right:
+                bars.append(QRectF(x0, rect.top(), max(2.0, x1 - x0), max(3.0, rect.height() / 4)))
+        if bars:
+            self.p.setPen(Qt.PenStyle.NoPen)
+            self.p.setBrush(COLORS["exported"])
+            self.p.drawRects(bars)
 
     def _future(self) -> None:
         lay = self.lay

@@ -83,6 +83,7 @@ class Timeline(QWidget):
         self._zone = zone or local_zone()
         self._clock = clock
         self._rows: list[TimelineRow] = []
+        self._marks: tuple[tuple[tuple[float, float], ...], ...] = ()
         now = clock()
         self._t0 = now - DAY + 1800.0
         self._span = DAY
@@ -108,6 +109,15 @@ class Timeline(QWidget):
         self._rows = [known.get((label, id(rec))) or TimelineRow(label, rec) for label, rec in rows]
         self._update_height()
         self.update()
+
+    def set_marks(self, marks: Sequence[Sequence[tuple[datetime, datetime]]]) -> None:
+        """Mark, per row (in row order), the spans the selected case already holds (none: clear)."""
+        self._marks = tuple(tuple((a.timestamp(), b.timestamp()) for a, b in row) for row in marks)
+        self.update()
+
+    def marks(self) -> tuple[tuple[tuple[float, float], ...], ...]:
+        """The marks shown, per row, as epoch seconds."""
+        return self._marks
 
     def rows(self) -> list[TimelineRow]:
         """The rows shown, with their span indexes."""
@@ -262,6 +272,7 @@ class Timeline(QWidget):
             focused=self.hasFocus(),
             hint=HINTS,
             empty_text="Select one or more cameras to see what they recorded.",
+            marks=self._marks,
         )
 
     def showEvent(self, event: object) -> None:  # noqa: N802 - Qt override
