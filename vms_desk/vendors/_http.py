@@ -277,15 +277,24 @@ class Funnel:
         max_seconds: float = MAX_REPLY_SECONDS,
     ) -> httpx.Response:
         """Send a request and read its body, bounded in size and time; with `check`, non-2xx raises."""
-        request = self.http.build_request(
-            method,
-            self.url(path),
-            params=_query(params),
-            headers=headers,
-            json=json,
-            content=content,
-            data=data,
-        )
+        try:
+            request = self.http.build_request(
+                method,
+                self.url(path),
+                params=_query(params),
+                headers=headers,
+                json=json,
+                content=content,
+                data=data,
+            )
+        except (UnicodeEncodeError, httpx.InvalidURL) as exc:
+            # Parts of a request come from earlier replies (tokens, ids, links); one that cannot be
+            # put on the wire is the server's unexpected answer, not a crash.
+            raise ProtocolError(
+                f"{self.label} sent something vms_desk cannot send back to it (not plain text); "
+                "check the server, or report it with `vms-desk probe --trace`.",
+                detail=repr(exc),
+            ) from exc
         try:
             async with asyncio.timeout(max_seconds):
                 response = await self._read(request, auth, max_bytes)

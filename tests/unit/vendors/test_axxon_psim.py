@@ -343,3 +343,13 @@ def test_locator_keeps_path_and_query_only() -> None:
     reply = TaskReply.model_validate({"Url": "http://10.0.0.9:80/psim/download?file=a%20b"})
     assert reply.locator("") == "/psim/download?file=a%20b"
     assert reply.locator("/psim") == "/download?file=a%20b"
+
+
+def test_a_token_that_cannot_travel_in_a_header_is_a_protocol_error() -> None:
+    """Found by fuzzing: a token with a non-ASCII character used to crash header encoding."""
+    from vms_desk.core.errors import ProtocolError
+    from vms_desk.vendors.axxon_psim.wire import decode_token
+
+    assert decode_token(b'{"access_token": " abc.DEF-123 "}') == "abc.DEF-123"
+    with pytest.raises(ProtocolError, match="cannot be sent back"):
+        decode_token(b'{"access_token": "\\u0080"}')

@@ -97,6 +97,9 @@ def decode_task(data: bytes, what: str) -> TaskReply:
         raise ProtocolError(f"The {VENDOR} server sent an unexpected {what} reply.", detail=str(exc)) from exc
 
 
+_HEADER_SAFE = re.compile(r"[\x21-\x7e]+")
+
+
 def decode_token(data: bytes) -> str:
     """The access token from a `/token` reply."""
     try:
@@ -105,6 +108,12 @@ def decode_token(data: bytes) -> str:
         raise ProtocolError(f"The {VENDOR} server sent a token reply without a token.") from exc
     if not token:
         raise ProtocolError(f"The {VENDOR} server sent an empty token.")
+    if not _HEADER_SAFE.fullmatch(token):
+        # The token goes back in a header (and a query): only visible ASCII can travel there.
+        raise ProtocolError(
+            f"The {VENDOR} server sent a token that cannot be sent back to it (not plain text).",
+            detail=f"token of {len(token)} characters with characters outside visible ASCII",
+        )
     return token
 
 
