@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtCore import QObject, QSettings, Qt, Signal
+from PySide6.QtWidgets import QCompleter, QLineEdit
 
 from vms_desk.cases.rules import Case
 from vms_desk.core.clock import ClockReading
@@ -63,8 +64,10 @@ class ExportFlow(QObject):
         operator: str = "",
         clock_check: ClockCheck | None = None,
         case_check: CaseCheck | None = None,
+        case_numbers: Callable[[], list[str]] | None = None,
     ) -> None:
         super().__init__(window)
+        self.case_numbers = case_numbers
         self.clock_check = clock_check
         self.case_check = case_check
         self.multi: MultiExportDialog | None = None
@@ -111,6 +114,7 @@ class ExportFlow(QObject):
             self.dialog.deleteLater()  # one export dialog at a time is kept
         self.dialog = dialog
         dialog.open()
+        self._offer_cases(dialog.caseEdit)
         self.dialogOpened.emit(dialog)
 
         # Some vendors make a frame by running a one-frame export on the server (seconds, and a server
@@ -172,8 +176,21 @@ class ExportFlow(QObject):
             self.multi.deleteLater()
         self.multi = dialog
         dialog.open()
+        self._offer_cases(dialog.caseEdit)
         self.dialogOpened.emit(dialog)
         return dialog
+
+    def _offer_cases(self, edit: QLineEdit) -> None:
+        """The case field completes the open cases' numbers (a new number creates the case)."""
+        if self.case_numbers is None:
+            return
+        completer = QCompleter(self.case_numbers(), edit)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        edit.setCompleter(completer)
+        edit.setToolTip(
+            "An open case's number (it completes as you type), or a new one, which creates the case"
+        )
 
     def _row_options(self, row: ServerRow, fmt: str) -> None:
         """A row's Options…: the one-server dialog, built from that server's capabilities."""

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from vms_desk import __version__
+from vms_desk.cases.rules import CaseStatus
 from vms_desk.core.errors import VmsDeskError
 from vms_desk.core.models import ServerConfig, TimeSpan, Vendor
 from vms_desk.jobs.priority import yield_to_gui
@@ -105,6 +106,7 @@ class MainWindow(QMainWindow):
             operator=workstation.operator,
             clock_check=workstation.measure_clock,
             case_check=workstation.case_for_export,
+            case_numbers=lambda: [c.number for c in workstation.cases.cases() if c.status is CaseStatus.OPEN],
         )
 
         self.setCentralWidget(self.centre)
