@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 system libraries vms_desk needs: Qt's offscreen/xcb runtime, libVLC, Xvfb for
-# GUI tests and screenshots, and poppler (pdftoppm) for looking at exported PDFs.
+# GUI tests and screenshots, poppler (pdftoppm) for looking at exported PDFs, and PostgreSQL for the
+# team-store tests.
 # Idempotent; does nothing on systems without apt-get (Windows: see README).
 set -euo pipefail
 command -v apt-get >/dev/null 2>&1 || { echo "install-system-deps: no apt-get here, skipping"; exit 0; }
@@ -17,6 +18,9 @@ PKGS=(
   curl poppler-utils
   # xdotool: packaging/build.py times the frozen app's first window under Xvfb
   xdotool
+  # PostgreSQL server binaries (initdb, pg_ctl): the tests start a throwaway team store of their own
+  # (tests/pg_server.py); Debian's cluster that the package starts is not used.
+  postgresql
 )
 # Optional: headless Chromium, for the test that plays a case bundle's working copy in index.html (it is
 # skipped without it). About 300 MB, so only on request: VMS_DESK_WITH_CHROMIUM=1 bash scripts/setup.sh

@@ -104,3 +104,29 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
     keyring.set_keyring(backend)
     yield backend
     keyring.set_keyring(previous)
+
+
+# --- PostgreSQL (the team store) ----------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Any]:
+    """The session's throwaway PostgreSQL server (tests/pg_server.py); skipped only where it cannot
+    start and VMS_DESK_REQUIRE_POSTGRES is not set (`.ci/run` sets it)."""
+    from pg_server import REQUIRE_ENV, LocalPostgres
+
+    try:
+        server = LocalPostgres().start()
+    except (RuntimeError, OSError, KeyError, LookupError) as exc:
+        if os.environ.get(REQUIRE_ENV) == "1":
+            pytest.fail(f"PostgreSQL is required here but did not start: {exc}")
+        pytest.skip(f"no PostgreSQL to test against: {exc}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_url(postgres: Any, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh database on the session's server; the store finds its password in the environment."""
+    from pg_server import SUPERUSER_PASSWORD
+
+    monkeypatch.setenv("VMS_DESK_STORE_PASSWORD", SUPERUSER_PASSWORD)
+    return str(postgres.new_database())

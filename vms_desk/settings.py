@@ -40,6 +40,13 @@ class Settings(BaseModel):
     poll_first_delay: float = Field(default=1.0, ge=0.05, le=60.0)
     poll_max_delay: float = Field(default=5.0, ge=0.05, le=600.0)
     export_folder: str = ""
+    # Where jobs, cases and (for a team) the audit chain live: empty for this workstation's SQLite file,
+    # or a team's `postgresql://host/database?sslmode=verify-full` (never with a password in it: the
+    # password comes from the keyring or VMS_DESK_STORE_PASSWORD). VMS_DESK_STORE_URL overrides it.
+    store_url: str = ""
+    # The name this workstation goes by on a team store (its jobs, leases and resumes); empty: the host
+    # name. Two workstations sharing a store must not share a name.
+    workstation_name: str = ""
     # Seconds a server export may report the same progress before its job fails and the export is
     # released, by vendor name ("axxon-one", "axxon-psim", "vdg-sense", "exacq", "axis"); a vendor
     # left out keeps its default (jobs/stall.py says why each is what it is).

@@ -1,22 +1,19 @@
-"""The case book: cases in the job store's database (table `cases`, migration 2), every change audited.
+"""The case book: cases in the store's database (table `cases`, migration 2), every change audited.
 
 The job store runs the migrations when the Workstation opens it; the book only reads and writes the
-table, in its own short transactions (the same rules as the job store: several processes at once).
+table, in its own short transactions on the same database (SQLite, or a team's PostgreSQL).
 """
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
-from pathlib import Path
+from typing import Any
 
 from vms_desk.cases.rules import Case, CaseStatus, check_number
-from vms_desk.core.errors import InputError, StorageError
-from vms_desk.evidence.audit import AuditLog
-
-BUSY_TIMEOUT_S = 10.0
+from vms_desk.core.errors import InputError
+from vms_desk.evidence.audit import AuditTrail
+from vms_desk.store.database import Connection, Database
 
 
 class UnknownCase(InputError):
@@ -26,33 +23,12 @@ class UnknownCase(InputError):
 class CaseBook:
     """Create, list, close, hold and reopen cases; each change is one audit entry."""
 
-    def __init__(self, path: Path, audit: AuditLog) -> None:
-        self.path = path
+    def __init__(self, db: Database, audit: AuditTrail) -> None:
+        self.db = db
         self.audit = audit
 
-    @contextmanager
-    def _conn(self, *, write: bool) -> Iterator[sqlite3.Connection]:
-        try:
-            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
-            try:
-                conn.row_factory = sqlite3.Row
-                conn.execute("PRAGMA synchronous=FULL")
-                if not write:
-                    yield conn
-                    return
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    yield conn
-                except BaseException:
-                    conn.execute("ROLLBACK")
-                    raise
-                conn.execute("COMMIT")
-            finally:
-                conn.close()
-        except sqlite3.Error as exc:
-            raise StorageError(
-                f"The case list in {self.path} cannot be used ({type(exc).__name__}).", detail=repr(exc)
-            ) from exc
+    def _conn(self, *, write: bool) -> AbstractContextManager[Connection]:
+        return self.db.write() if write else self.db.read()
 
     # --- reading ------------------------------------------------------------------------------------
     def cases(self) -> list[Case]:
@@ -123,7 +99,7 @@ class CaseBook:
         return self.get(case.number)
 
 
-def _case(row: sqlite3.Row) -> Case:
+def _case(row: Any) -> Case:
     return Case(
         number=row["number"],
         title=row["title"],

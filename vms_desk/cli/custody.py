@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vms_desk.core.errors import InputError
-from vms_desk.evidence.audit import AuditLog
+from vms_desk.evidence.audit import AuditTrail
 from vms_desk.jobs.credentials import password_from_env
 
 from .common import EXIT_FAILED, EXIT_OK, open_workstation
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from vms_desk.custody.case import CaseFile
 
 
-def audit_log() -> AuditLog:
+def audit_log() -> AuditTrail:
     """The workstation's audit log."""
     return open_workstation().audit
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from vms_desk import APP_NAME, __version__
 from vms_desk.core.errors import InputError, StorageError, VmsDeskError
 from vms_desk.core.times import local_zone
-from vms_desk.evidence.audit import AuditLog
+from vms_desk.evidence.audit import AuditTrail
 from vms_desk.evidence.bundle_check import BUNDLE_FORMAT, BUNDLE_MANIFEST, INCOMPLETE_MARKER
 from vms_desk.evidence.hashing import sha256_file
 from vms_desk.evidence.lineage import WORKING_DIR
@@ -50,7 +50,7 @@ class BundleResult:
     bytes: int
 
 
-def make_bundle(case: CaseFile, out: Path, *, audit: AuditLog, zone: tzinfo | None = None) -> BundleResult:
+def make_bundle(case: CaseFile, out: Path, *, audit: AuditTrail, zone: tzinfo | None = None) -> BundleResult:
     """Build the bundle of `case` in `out` (a new or empty folder); blocking."""
     _check_target(out)
     zone = zone or local_zone()

@@ -17,7 +17,7 @@ from pathlib import Path
 from vms_desk import APP_NAME, __version__
 from vms_desk.core.errors import InputError, StorageError
 from vms_desk.core.times import local_zone
-from vms_desk.evidence.audit import AuditLog
+from vms_desk.evidence.audit import AuditTrail
 from vms_desk.evidence.hashing import sha256_file
 from vms_desk.evidence.verify import VerifyReport, verify
 
@@ -62,7 +62,7 @@ def write_report(
     case: CaseFile,
     out: Path,
     *,
-    audit: AuditLog,
+    audit: AuditTrail,
     csv_out: Path | None = None,
     zone: tzinfo | None = None,
 ) -> ReportResult:

@@ -19,7 +19,7 @@ from typing import Any
 from vms_desk import APP_NAME, __version__
 from vms_desk.core.errors import InputError, StorageError, VmsDeskError
 from vms_desk.core.times import local_zone, zone_label
-from vms_desk.evidence.audit import AuditLog
+from vms_desk.evidence.audit import AuditTrail
 from vms_desk.evidence.hashing import sha256_file
 from vms_desk.evidence.lineage import WORKING_DIR
 from vms_desk.evidence.manifest import MANIFEST_NAME, Manifest, ManifestFile, iso_utc, read_manifest
@@ -52,7 +52,7 @@ def make_working_copies(
     folder: Path,
     *,
     caption: bool,
-    audit: AuditLog,
+    audit: AuditTrail,
     password: str | None = None,
     zone: tzinfo | None = None,
 ) -> list[WorkingCopy]:
@@ -84,7 +84,7 @@ def make_working_copies(
     return results
 
 
-def _checked_masters(folder: Path, audit: AuditLog) -> tuple[Manifest, list[ManifestFile]]:
+def _checked_masters(folder: Path, audit: AuditTrail) -> tuple[Manifest, list[ManifestFile]]:
     """The manifest and its video masters, each checked against its SHA-256 first."""
     path = folder / MANIFEST_NAME
     if not path.is_file():
@@ -234,7 +234,7 @@ def _write_lineage(
         ) from exc
 
 
-def _audit(audit: AuditLog, folder: Path, results: list[WorkingCopy]) -> None:
+def _audit(audit: AuditTrail, folder: Path, results: list[WorkingCopy]) -> None:
     record(
         audit,
         "working-copy",

@@ -16,7 +16,7 @@ import platform
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from vms_desk.core.options import REDACTED
 from vms_desk.evidence.filelock import locked
@@ -51,6 +51,23 @@ def _scrub(value: Any) -> Any:
     return value
 
 
+class AuditTrail(Protocol):
+    """Where audit entries go: this workstation's file (AuditLog) or a team store's table."""
+
+    @property
+    def where(self) -> str:
+        """The log for messages: its file, or the team store's URL without a password."""
+
+    def record(self, action: str, outcome: str, **fields: Any) -> dict[str, Any]:
+        """Append one entry and return it."""
+
+    def entries(self) -> list[dict[str, Any]]:
+        """Every entry, oldest first."""
+
+    def verify(self) -> AuditReport:
+        """Check the whole chain."""
+
+
 class AuditLog:
     """Appends hash-chained entries; safe for the GUI and the CLI writing at once."""
 
@@ -58,6 +75,11 @@ class AuditLog:
         self.path = home / LOG_NAME
         self.head_path = home / HEAD_NAME
         self.lock_path = home / "audit.lock"
+
+    @property
+    def where(self) -> str:
+        """The log file, for messages."""
+        return str(self.path)
 
     def record(self, action: str, outcome: str, **fields: Any) -> dict[str, Any]:
         """Append one entry (who, when, where from, what, outcome) and return it."""

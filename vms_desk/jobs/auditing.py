@@ -8,7 +8,7 @@ import logging
 from typing import Any
 
 from vms_desk.core.jobstate import JobState
-from vms_desk.evidence.audit import AuditLog
+from vms_desk.evidence.audit import AuditTrail
 from vms_desk.evidence.manifest import iso_utc
 from vms_desk.jobs.records import JobRecord
 
@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 class AuditRecorder:
     """An engine listener that writes one audit entry per finished job and per retry."""
 
-    def __init__(self, audit: AuditLog) -> None:
+    def __init__(self, audit: AuditTrail) -> None:
         self.audit = audit
         self._last: dict[str, JobState] = {}
 

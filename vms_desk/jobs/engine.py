@@ -19,7 +19,7 @@ from vms_desk.core.export import ExportRequest
 from vms_desk.core.jobstate import JobState
 from vms_desk.core.models import ServerConfig
 from vms_desk.core.options import JsonValue, redact
-from vms_desk.evidence.audit import AuditLog
+from vms_desk.evidence.audit import AuditTrail
 from vms_desk.jobs.auditing import AuditRecorder
 from vms_desk.jobs.backoff import PollPolicy
 from vms_desk.jobs.clients import ClientPool
@@ -52,7 +52,7 @@ class Engine:
         self,
         store: JobStore,
         clients: ClientPool,
-        audit: AuditLog | None,
+        audit: AuditTrail | None,
         *,
         per_server: int = 1,
         overall: int = 4,

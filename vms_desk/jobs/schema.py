@@ -1,14 +1,12 @@
-"""The job store's schema as a list of migration steps; step N brings the database to version N.
+"""The store's schema, as migration steps for each engine; step N brings the database to version N.
 
-Append new steps at the end; never edit a released one (existing databases already ran it).
+Both engines have the same tables, columns and versions (tests/unit/store checks that); only the
+types differ where PostgreSQL's would be wider or SQLite has no equivalent. Times are ISO 8601 UTC
+text on both, which sorts. Append new steps at the end of both lists; never edit a released one
+(existing databases already ran it).
 """
 
 from __future__ import annotations
-
-import sqlite3
-from collections.abc import Sequence
-
-from vms_desk.core.errors import StorageError
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: jobs and their events. Structured values (server, request, handle, files, actual span) are
@@ -67,58 +65,85 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE jobs ADD COLUMN verified TEXT;
     CREATE INDEX jobs_case ON jobs (case_name);
     """,
+    # 3: the team's audit chain (used by a PostgreSQL store; a workstation on SQLite keeps audit.jsonl,
+    # and `vms-desk store migrate` copies it here). Entries are the canonical JSON that was hashed;
+    # UNIQUE(prev) makes a fork impossible, the triggers make the table insert-only. `origin` is the
+    # hash of the workstation entry an imported row carries, so importing twice adds nothing.
+    """
+    CREATE TABLE audit (
+        seq     INTEGER PRIMARY KEY,
+        prev    TEXT NOT NULL UNIQUE,
+        hash    TEXT NOT NULL UNIQUE,
+        entry   TEXT NOT NULL,
+        origin  TEXT UNIQUE
+    );
+    CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+    BEGIN SELECT RAISE(ABORT, 'audit entries are never changed'); END;
+    CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+    BEGIN SELECT RAISE(ABORT, 'audit entries are never removed'); END;
+    CREATE INDEX jobs_created ON jobs (created, id);
+    CREATE INDEX jobs_workstation ON jobs (workstation);
+    """,
 )
 
 
-def schema_version(conn: sqlite3.Connection) -> int:
-    """The version the database is at (0 for a new, empty database)."""
-    conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-    row = conn.execute("SELECT version FROM schema_version").fetchone()
-    return int(row[0]) if row else 0
-
-
-def migrate(conn: sqlite3.Connection, steps: Sequence[str] = MIGRATIONS) -> int:
-    """Run the steps the database has not run yet, each in its own transaction; returns the version."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        current = schema_version(conn)
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    if current > len(steps):
-        raise StorageError(
-            "The job store was written by a newer version of vms_desk; update vms_desk to use it.",
-            detail=f"database schema {current}, this build knows {len(steps)}",
-        )
-    for number in range(current + 1, len(steps) + 1):
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            # Another process may have migrated while we waited for the write lock.
-            if schema_version(conn) >= number:
-                conn.execute("COMMIT")
-                continue
-            for statement in _statements(steps[number - 1]):
-                conn.execute(statement)
-            conn.execute("DELETE FROM schema_version")
-            conn.execute("INSERT INTO schema_version (version) VALUES (?)", (number,))
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-    return max(current, len(steps))
-
-
-def _statements(script: str) -> list[str]:
-    """Split a step into statements (executescript would commit behind our back)."""
-    parts: list[str] = []
-    buffer = ""
-    for line in script.splitlines(keepends=True):
-        buffer += line
-        if sqlite3.complete_statement(buffer):
-            if buffer.strip():
-                parts.append(buffer.strip())
-            buffer = ""
-    if buffer.strip():
-        parts.append(buffer.strip())
-    return parts
+POSTGRES_MIGRATIONS: tuple[str, ...] = (
+    # 1: as SQLite's step 1, with PostgreSQL's wider numbers and an identity column for event order.
+    """
+    CREATE TABLE jobs (
+        id           TEXT PRIMARY KEY,
+        created      TEXT NOT NULL,
+        updated      TEXT NOT NULL,
+        state        TEXT NOT NULL,
+        server       TEXT NOT NULL,
+        camera_id    TEXT NOT NULL,
+        camera_name  TEXT NOT NULL DEFAULT '',
+        request      TEXT NOT NULL,
+        handle       TEXT,
+        progress     DOUBLE PRECISION NOT NULL DEFAULT 0,
+        bytes_done   BIGINT NOT NULL DEFAULT 0,
+        bytes_total  BIGINT,
+        error        TEXT NOT NULL DEFAULT '',
+        out_dir      TEXT NOT NULL,
+        evidence_dir TEXT,
+        case_name    TEXT,
+        operator     TEXT,
+        files        TEXT NOT NULL DEFAULT '[]',
+        manifest     TEXT,
+        server_path  TEXT,
+        actual       TEXT,
+        owner        TEXT NOT NULL DEFAULT '',
+        lease_until  DOUBLE PRECISION
+    );
+    CREATE INDEX jobs_state ON jobs (state);
+    CREATE TABLE events (
+        seq     BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+        job_id  TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+        time    TEXT NOT NULL,
+        state   TEXT NOT NULL,
+        detail  TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX events_job ON events (job_id, seq);
+    """,
+    MIGRATIONS[1],  # 2: cases and the board's columns: the same SQL on both engines
+    # 3: the audit chain, insert-only by trigger (the workstation role's grants say the same: see
+    # docs/team-store.md).
+    """
+    CREATE TABLE audit (
+        seq     BIGINT PRIMARY KEY,
+        prev    TEXT NOT NULL UNIQUE,
+        hash    TEXT NOT NULL UNIQUE,
+        entry   TEXT NOT NULL,
+        origin  TEXT UNIQUE
+    );
+    CREATE FUNCTION vms_desk_audit_insert_only() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        RAISE EXCEPTION 'audit entries are never changed or removed';
+    END
+    $$;
+    CREATE TRIGGER audit_insert_only BEFORE UPDATE OR DELETE OR TRUNCATE ON audit
+        FOR EACH STATEMENT EXECUTE FUNCTION vms_desk_audit_insert_only();
+    CREATE INDEX jobs_created ON jobs (created, id);
+    CREATE INDEX jobs_workstation ON jobs (workstation);
+    """,
+)

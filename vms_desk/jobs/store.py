@@ -1,16 +1,16 @@
-"""The persistent job store: one SQLite database (WAL) that the GUI and the CLI share.
+"""The persistent job store, shared by the GUI and the CLI, and on a team store by every workstation.
 
-Every call opens its own short connection and every write is one `BEGIN IMMEDIATE` transaction, so
-two processes can use the store at once; `busy_timeout` makes a writer wait for the other's commit.
+Every write is one transaction on the store database (vms_desk.store): SQLite's `BEGIN IMMEDIATE` or a
+PostgreSQL transaction that also tells listening boards which job changed. Claims take the row with
+`FOR UPDATE SKIP LOCKED` on PostgreSQL, so two workstations never both run one job.
 Passwords never reach it: the server config has none and secret options are stored as `***`.
 """
 
 from __future__ import annotations
 
-import sqlite3
 import time
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Mapping, Sequence
+from contextlib import suppress
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -20,11 +20,13 @@ from vms_desk.core.jobstate import JobState, check_move
 from vms_desk.jobs.codec import COLUMN, decode, encode, utc_now
 from vms_desk.jobs.owner import owner_alive
 from vms_desk.jobs.records import JobEvent, JobRecord
-from vms_desk.jobs.schema import MIGRATIONS, migrate
+from vms_desk.jobs.schema import MIGRATIONS, POSTGRES_MIGRATIONS
 from vms_desk.paths import home_dir
+from vms_desk.store.database import Connection, Database
+from vms_desk.store.sqlite import SqliteDatabase
 
-BUSY_TIMEOUT_MS = 10_000
 STORE_NAME = "jobs.sqlite3"
+JOBS_CHANNEL = "vms_desk_jobs"  # NOTIFY payload: one job id (well under the 8000-byte limit)
 UNFINISHED = (
     JobState.QUEUED,
     JobState.SUBMITTING,
@@ -70,70 +72,36 @@ class UnknownJob(LookupError):
 
 
 class JobStore:
-    """Jobs and their events in SQLite (default: VMS_DESK_HOME/jobs.sqlite3); safe for several processes."""
+    """Jobs and their events in a store database: SQLite (default: VMS_DESK_HOME/jobs.sqlite3) or a
+    team's PostgreSQL; safe for several processes and, on PostgreSQL, several workstations."""
 
-    def __init__(self, path: Path | None = None, *, migrations: Sequence[str] = MIGRATIONS) -> None:
-        self.path = path or home_dir() / STORE_NAME
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self._connect() as conn:
-                # WAL lets readers (the GUI's list) run while a writer (the CLI) commits.
-                conn.execute("PRAGMA journal_mode=WAL")
-                self.version = migrate(conn, migrations)
-        except (OSError, sqlite3.Error) as exc:
-            raise self._storage_error(exc) from exc
+    def __init__(
+        self, where: Path | Database | None = None, *, migrations: Sequence[str] | None = None
+    ) -> None:
+        if where is None or isinstance(where, Path):
+            where = SqliteDatabase(where or home_dir() / STORE_NAME)
+        self.db: Database = where
+        self.path: Path | None = where.path if isinstance(where, SqliteDatabase) else None
+        if migrations is None:
+            migrations = POSTGRES_MIGRATIONS if where.engine == "postgresql" else MIGRATIONS
+        self.version = where.migrate(migrations)
 
-    def _storage_error(self, exc: BaseException) -> StorageError:
-        return StorageError(
-            f"The job store {self.path} cannot be used ({type(exc).__name__}); check that the folder is "
-            "writable and the disk is not full.",
-            detail=repr(exc),
-        )
+    @property
+    def where(self) -> str:
+        """The store for messages: its file, or its URL without a password."""
+        return self.db.where
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-        try:
-            conn.row_factory = sqlite3.Row
-            conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-            # Each commit reaches the disk: a job's state must survive a crash or power cut as
-            # committed (SQLite's usual default, stated here because crash safety relies on it).
-            conn.execute("PRAGMA synchronous=FULL")
-            conn.execute("PRAGMA foreign_keys=ON")
-            yield conn
-        finally:
-            conn.close()
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction; errors roll back and become StorageError."""
-        try:
-            with self._connect() as conn:
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    yield conn
-                except BaseException:
-                    conn.execute("ROLLBACK")
-                    raise
-                conn.execute("COMMIT")
-        except (OSError, sqlite3.Error) as exc:
-            raise self._storage_error(exc) from exc
-
-    @contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection]:
-        try:
-            with self._connect() as conn:
-                yield conn
-        except (OSError, sqlite3.Error) as exc:
-            raise self._storage_error(exc) from exc
+    def _changed(self, conn: Connection, job_id: str) -> None:
+        """Tell every listening board (team store) that this job changed, when the write commits."""
+        self.db.notify(conn, JOBS_CHANNEL, job_id)
 
     # --- reading ------------------------------------------------------------------------------------
     def get(self, job_id: str) -> JobRecord:
         """The job with this id; UnknownJob when there is none."""
-        with self._read() as conn:
+        with self.db.read() as conn:
             return self._get(conn, job_id)
 
-    def _get(self, conn: sqlite3.Connection, job_id: str) -> JobRecord:
+    def _get(self, conn: Connection, job_id: str) -> JobRecord:
         row = conn.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
         if row is None:
             raise UnknownJob(job_id)
@@ -146,12 +114,12 @@ class JobStore:
         if states:
             query += f" WHERE state IN ({','.join('?' * len(states))})"
             args = tuple(str(s) for s in states)
-        with self._read() as conn:
+        with self.db.read() as conn:
             return [decode(r) for r in conn.execute(query + " ORDER BY created, id", args)]
 
     def events(self, job_id: str) -> list[JobEvent]:
         """The job's events in the order they happened."""
-        with self._read() as conn:
+        with self.db.read() as conn:
             rows = conn.execute(
                 "SELECT time, state, detail FROM events WHERE job_id = ? ORDER BY seq", (job_id,)
             )
@@ -168,32 +136,35 @@ class JobStore:
         values = {name: encode(name, getattr(record, name)) for name in JobRecord.model_fields}
         values["lease_until"] = time.time() + lease_seconds if lease_seconds else None
         columns = [COLUMN.get(n, n) for n in values]
-        with self._write() as conn:
+        with self.db.write() as conn:
             conn.execute(
                 # Only fixed column names and placeholders are interpolated; values are bound.
                 f"INSERT INTO jobs ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",  # noqa: S608
                 tuple(values.values()),
             )
             self._event(conn, record.id, record.state, detail, record.created)
+            self._changed(conn, record.id)
             return self._get(conn, record.id)
 
     def update(self, job_id: str, **changes: Any) -> JobRecord:
         """Change fields without changing the state (progress, handle, files...)."""
         if "state" in changes:
             raise ValueError("cannot update job fields ['state']: use move(), which checks the transition")
-        with self._write() as conn:
+        with self.db.write() as conn:
             self._set(conn, job_id, changes)
+            self._changed(conn, job_id)
             return self._get(conn, job_id)
 
     def update_many(self, changes: Mapping[str, Mapping[str, Any]]) -> None:
         """Change fields of several jobs in one transaction (progress of every running job at once);
         a job removed meanwhile is skipped."""
-        with self._write() as conn:
+        with self.db.write() as conn:
             for job_id, fields in changes.items():
                 if "state" in fields:
                     raise ValueError("update_many() changes no state: use move()")
                 with suppress(UnknownJob):
                     self._set(conn, job_id, dict(fields))
+                    self._changed(conn, job_id)
 
     def move(
         self,
@@ -206,7 +177,7 @@ class JobStore:
         **changes: Any,
     ) -> JobRecord:
         """Change the state (checked against the state machine), record an event, and apply `changes`."""
-        with self._write() as conn:
+        with self.db.write() as conn:
             current = self._get(conn, job_id)
             if expect is not None and current.state is not expect:
                 raise StorageError(
@@ -217,51 +188,63 @@ class JobStore:
             now = at or utc_now()
             self._set(conn, job_id, {**changes, "state": target}, now)
             self._event(conn, job_id, target, detail, now)
+            self._changed(conn, job_id)
             return self._get(conn, job_id)
 
     def add_event(self, job_id: str, detail: str) -> JobEvent:
         """Record an event in the job's current state (e.g. a retry, a restarted export)."""
-        with self._write() as conn:
+        with self.db.write() as conn:
             state = self._get(conn, job_id).state
             now = utc_now()
             self._event(conn, job_id, state, detail, now)
             conn.execute("UPDATE jobs SET updated = ? WHERE id = ?", (encode("updated", now), job_id))
+            self._changed(conn, job_id)
             return JobEvent(time=now, state=state, detail=detail)
 
     def remove(self, job_id: str) -> None:
         """Forget a job and its events (the evidence folder stays on disk)."""
-        with self._write() as conn:
+        with self.db.write() as conn:
             if conn.execute("DELETE FROM jobs WHERE id = ?", (job_id,)).rowcount == 0:
                 raise UnknownJob(job_id)
+            self._changed(conn, job_id)
 
     def claim(self, job_id: str, owner: str, lease_seconds: float) -> JobRecord | None:
         """Make `owner` the process running the job, with a lease it must renew; None when another
         live process holds it."""
         now = time.time()
-        with self._write() as conn:
-            row = conn.execute("SELECT owner, lease_until FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        with self.db.write() as conn:
+            row = conn.execute(
+                "SELECT owner, lease_until FROM jobs WHERE id = ?" + self.db.lock_for_update(),  # noqa: S608
+                (job_id,),
+            ).fetchone()
             if row is None:
-                raise UnknownJob(job_id)
+                if conn.execute("SELECT 1 FROM jobs WHERE id = ?", (job_id,)).fetchone() is None:
+                    raise UnknownJob(job_id)
+                return None  # another workstation is claiming or writing it this very moment
             if row["owner"] not in ("", owner) and not orphaned(row["owner"], row["lease_until"], now):
                 return None
-            # The write lock is held since the SELECT, so no other process can claim in between.
+            # The row is held since the SELECT (SQLite: the write lock; PostgreSQL: FOR UPDATE), so no
+            # other process can claim in between.
             conn.execute(
                 "UPDATE jobs SET owner = ?, lease_until = ? WHERE id = ?",
                 (owner, now + lease_seconds, job_id),
             )
+            self._changed(conn, job_id)
             return self._get(conn, job_id)
 
     def release(self, job_id: str, owner: str) -> None:
         """Give the job up (e.g. at shutdown) so the next start may take it at once."""
-        with self._write() as conn:
-            conn.execute(
+        with self.db.write() as conn:
+            cursor = conn.execute(
                 "UPDATE jobs SET owner = '', lease_until = NULL WHERE id = ? AND owner = ?", (job_id, owner)
             )
+            if cursor.rowcount:
+                self._changed(conn, job_id)
 
     def heartbeat(self, owner: str, lease_seconds: float) -> None:
         """Renew the lease on every unfinished job `owner` runs (proof that it is alive)."""
         marks = ",".join("?" * len(UNFINISHED))
-        with self._write() as conn:
+        with self.db.write() as conn:
             conn.execute(
                 f"UPDATE jobs SET lease_until = ? WHERE owner = ? AND state IN ({marks})",  # noqa: S608
                 (time.time() + lease_seconds, owner, *map(str, UNFINISHED)),
@@ -276,9 +259,10 @@ class JobStore:
         does not interrupt the GUI's jobs, nor the other way round.
         """
         marks = ",".join("?" * len(UNFINISHED))
-        with self._write() as conn:
+        with self.db.write() as conn:
             candidates = conn.execute(
-                f"SELECT id, state, owner, lease_until FROM jobs WHERE state IN ({marks})",  # noqa: S608
+                f"SELECT id, state, owner, lease_until FROM jobs WHERE state IN ({marks})"  # noqa: S608
+                + self.db.lock_for_update(),
                 tuple(map(str, UNFINISHED)),
             ).fetchall()
             clock = time.time()
@@ -295,11 +279,12 @@ class JobStore:
                     f"vms_desk stopped while the job was {was}; it can be resumed.",
                     now,
                 )
+                self._changed(conn, row["id"])
             return [self._get(conn, row["id"]) for row in rows]
 
     # --- helpers ------------------------------------------------------------------------------------
     def _set(
-        self, conn: sqlite3.Connection, job_id: str, changes: dict[str, Any], now: datetime | None = None
+        self, conn: Connection, job_id: str, changes: dict[str, Any], now: datetime | None = None
     ) -> None:
         unknown = set(changes) - _MUTABLE - {"state"}
         if unknown:
@@ -313,7 +298,7 @@ class JobStore:
             raise UnknownJob(job_id)
 
     @staticmethod
-    def _event(conn: sqlite3.Connection, job_id: str, state: JobState, detail: str, when: datetime) -> None:
+    def _event(conn: Connection, job_id: str, state: JobState, detail: str, when: datetime) -> None:
         conn.execute(
             "INSERT INTO events (job_id, time, state, detail) VALUES (?, ?, ?, ?)",
             (job_id, encode("created", when), str(state), detail),

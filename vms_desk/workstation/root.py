@@ -23,7 +23,7 @@ from vms_desk.cases.rules import Case, check_number, check_takes_exports
 from vms_desk.core.clock import ClockReading
 from vms_desk.core.errors import InputError, StorageError
 from vms_desk.core.models import ServerConfig
-from vms_desk.evidence.audit import AuditLog
+from vms_desk.evidence.audit import AuditLog, AuditTrail
 from vms_desk.jobs.backoff import PollPolicy, RetryPolicy
 from vms_desk.jobs.clients import ClientPool
 from vms_desk.jobs.clock import measure_clock
@@ -32,6 +32,7 @@ from vms_desk.jobs.engine import Engine
 from vms_desk.jobs.store import JobStore
 from vms_desk.paths import HOME_ENV, home_dir
 from vms_desk.settings import Settings
+from vms_desk.store.open import open_database, store_url
 from vms_desk.vendors.http_client import make_http_client
 from vms_desk.workstation.servers import PasswordVault, ServersStore
 from vms_desk.workstation.settings_file import open_settings, set_aside
@@ -41,8 +42,6 @@ if TYPE_CHECKING:
     from vms_desk.custody.case import CaseFile
 
 log = logging.getLogger(__name__)
-
-STORE_FILE = "jobs.sqlite3"
 
 
 def retry_policy(values: Settings) -> RetryPolicy:
@@ -92,7 +91,7 @@ class Workstation:
     home: Path
     settings: Settings
     store: JobStore
-    audit: AuditLog
+    audit: AuditTrail
     servers: ServersStore
     passwords: Passwords
     http: httpx.AsyncClient
@@ -118,7 +117,7 @@ class Workstation:
         folder.mkdir(parents=True, exist_ok=True)
         notices: list[str] = []
         settings = open_settings(folder, notices)
-        store = JobStore(folder / STORE_FILE)
+        store = JobStore(open_database(store_url(settings.store_url, folder)))
         store.mark_interrupted()
         audit = AuditLog(folder)
         servers = ServersStore(folder, vault)
@@ -142,7 +141,7 @@ class Workstation:
             poll=poll_policy(settings),
             stall_limits=settings.stall_limits,
         )
-        cases = CaseBook(store.path, audit)
+        cases = CaseBook(store.db, audit)
         return cls(folder, settings, store, audit, servers, passwords, http, pool, engine, cases, notices)
 
     # --- what the window and commands ask -----------------------------------------------------------

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from vms_desk.cases.book import CaseBook
 from vms_desk.core.errors import InputError
-from vms_desk.evidence.audit import AuditLog
+from vms_desk.evidence.audit import AuditTrail
 from vms_desk.evidence.verify import check_manifest
 from vms_desk.jobs.records import JobRecord, Verification
 from vms_desk.jobs.store import JobStore
@@ -23,7 +23,7 @@ class Supervision:
 
     store: JobStore
     cases: CaseBook
-    audit: AuditLog
+    audit: AuditTrail
     operator: str
 
     def annotate(self, job_id: str, note: str) -> JobRecord:

@@ -2,51 +2,26 @@
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from vms_desk.core.export import ExportRequest
-from vms_desk.core.jobstate import JobState
-from vms_desk.core.models import ServerConfig, TimeSpan, Vendor
-from vms_desk.jobs.records import JobRecord
+from records_helpers import new_record
 
-
-def new_record(tmp_path: Path, state: JobState = JobState.QUEUED, **changes: object) -> JobRecord:
-    """A job as the engine would add it."""
-    now = datetime.now(UTC)
-    end = now - timedelta(minutes=5)
-    record = JobRecord(
-        id=uuid.uuid4().hex,
-        created=now,
-        updated=now,
-        state=state,
-        server=ServerConfig(vendor=Vendor.AXXON_ONE, url="http://127.0.0.1:1", user="demo"),
-        camera_id="Server1/DeviceIpint.1/SourceEndpoint.video:0:0",
-        camera_name="Entrance",
-        request=ExportRequest(
-            camera_id="Server1/DeviceIpint.1/SourceEndpoint.video:0:0",
-            span=TimeSpan(start=end - timedelta(seconds=10), end=end),
-            format="mkv",
-        ),
-        out_dir=tmp_path / "out",
-    )
-    return record.model_copy(update=changes)
+__all__ = ["new_record"]
 
 
 # --- a tiny file server on the simulator plumbing (faults, request log, Range) and a client for it ----
-from collections.abc import AsyncIterator  # noqa: E402
-from contextlib import asynccontextmanager  # noqa: E402
-from typing import Any  # noqa: E402
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
 
-import httpx  # noqa: E402
-from starlette.requests import Request  # noqa: E402
-from starlette.responses import Response, StreamingResponse  # noqa: E402
-from starlette.routing import Route  # noqa: E402
+import httpx
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+from starlette.routing import Route
 
-from vms_desk.core.protocol import Download, ExportHandle, RemoteFile  # noqa: E402
-from vms_desk.sim.base import SimServer, SimState, build_app, file_response  # noqa: E402
-from vms_desk.vendors._http import Funnel  # noqa: E402
+from vms_desk.core.protocol import Download, ExportHandle, RemoteFile
+from vms_desk.sim.base import SimServer, SimState, build_app, file_response
+from vms_desk.vendors._http import Funnel
 
 
 def file_server(folder: Path, state: SimState) -> SimServer:

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from vms_desk.evidence.audit import AuditLog
+from vms_desk.evidence.audit import AuditTrail
 from vms_desk.workstation.tasks import TaskSet
 
 
@@ -80,7 +80,7 @@ class WorkingCopyFlow(QObject):
         parent: QWidget,
         tasks: TaskSet,
         status: Callable[[str], None],
-        audit: AuditLog,
+        audit: AuditTrail,
     ) -> None:
         super().__init__(parent)
         self.parent_widget = parent

@@ -1,0 +1,209 @@
+"""The PostgreSQL engine (psycopg 3): a team's shared store.
+
+- One connection per thread, kept open and replaced after a failure (a connection costs a round trip
+  and, with TLS, a handshake; the writer thread and the listener each hold one).
+- Writes are explicit transactions; `FOR UPDATE SKIP LOCKED` claims rows, advisory locks serialise
+  the audit chain, and `pg_notify` tells every board that a job changed, on commit.
+- Never waits forever: connect_timeout, TCP keepalives and tcp_user_timeout bound a silent network,
+  so a pulled cable becomes `StoreUnreachable` in seconds rather than a frozen writer.
+- The password is never in the URL (settings.json is a file): it comes from VMS_DESK_STORE_PASSWORD,
+  the OS keyring, or libpq's own PGPASSWORD/pgpass.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+
+from vms_desk.core.errors import InputError, StorageError
+from vms_desk.store.database import Connection, Cursor, StoreUnreachable
+
+PASSWORD_ENV = "VMS_DESK_STORE_PASSWORD"  # noqa: S105 - the variable's name, not a password
+KEYRING_SERVICE = "vms_desk team store"
+# Bounds for a silent network (seconds); a URL may set any of them itself.
+DEFAULTS = {
+    "connect_timeout": "5",
+    "keepalives": "1",
+    "keepalives_idle": "5",
+    "keepalives_interval": "2",
+    "keepalives_count": "3",
+    "tcp_user_timeout": "10000",
+    "application_name": "vms_desk",
+}
+
+
+def conninfo(url: str) -> dict[str, Any]:
+    """The URL's connection parameters with our defaults; InputError for a URL with a password in it."""
+    try:
+        params = psycopg.conninfo.conninfo_to_dict(url)
+    except psycopg.ProgrammingError as exc:
+        raise InputError(f"The store URL cannot be read: {exc}.") from exc
+    if params.get("password"):
+        raise InputError(
+            "The store URL contains a password: remove it, and set the password with "
+            f"`vms-desk store password` (kept in the OS keyring) or the {PASSWORD_ENV} environment variable."
+        )
+    return {**DEFAULTS, **params}
+
+
+def describe(params: dict[str, Any]) -> str:
+    """host:port/database, for messages (never a password)."""
+    host = params.get("host") or params.get("hostaddr") or "localhost"
+    port = params.get("port") or "5432"
+    user = f"{params['user']}@" if params.get("user") else ""
+    return f"postgresql://{user}{host}:{port}/{params.get('dbname', '')}"
+
+
+def keyring_user(params: dict[str, Any]) -> str:
+    """The keyring entry's name for this database: user@host:port/database."""
+    return describe(params).removeprefix("postgresql://")
+
+
+def stored_password(params: dict[str, Any]) -> str | None:
+    """The password from the environment, else the keyring; None leaves it to libpq (PGPASSWORD, pgpass)."""
+    if os.environ.get(PASSWORD_ENV):
+        return os.environ[PASSWORD_ENV]
+    try:
+        import keyring
+        import keyring.errors
+
+        return keyring.get_password(KEYRING_SERVICE, keyring_user(params))
+    except Exception:  # no keyring backend is the usual case on servers
+        return None
+
+
+class _Conn:
+    """psycopg's connection behind the `?`-placeholder Connection the stores speak."""
+
+    def __init__(self, conn: psycopg.Connection[dict[str, Any]]) -> None:
+        self.conn = conn
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
+        # `?` placeholders become psycopg's %s (a literal % is doubled first).
+        query = sql.replace("%", "%%").replace("?", "%s") if params else sql
+        return self.conn.execute(query, tuple(params) if params else None)
+
+
+class PostgresDatabase:
+    """One PostgreSQL database; see the module docstring."""
+
+    engine = "postgresql"
+
+    def __init__(self, url: str, *, password: str | None = None) -> None:
+        self.params = conninfo(url)
+        self.where = describe(self.params)
+        self._password = password
+        self._local = threading.local()
+        with self.read() as conn:  # reachable and allowed in, or a sentence now
+            conn.execute("SELECT 1")
+
+    # --- connections ----------------------------------------------------------------------------------
+    def _connection(self) -> psycopg.Connection[dict[str, Any]]:
+        conn: psycopg.Connection[dict[str, Any]] | None = getattr(self._local, "conn", None)
+        if conn is not None and not conn.closed and not conn.broken:
+            return conn
+        params = dict(self.params)
+        password = self._password or stored_password(params)
+        if password:
+            params["password"] = password
+        conn = psycopg.connect(**params, autocommit=True, row_factory=dict_row)
+        self._local.conn = conn
+        return conn
+
+    def error(self, exc: BaseException) -> StorageError:
+        """A sentence for the user: unreachable (worth waiting out) or refused."""
+        if isinstance(exc, psycopg.OperationalError) and _is_connection_problem(exc):
+            return StoreUnreachable(
+                f"The team store {self.where} is unreachable; work goes on and is recorded when it is back.",
+                detail=str(exc).strip(),
+            )
+        return StorageError(
+            f"The team store {self.where} refused a request ({type(exc).__name__}): {_first_line(exc)}",
+            detail=str(exc).strip(),
+        )
+
+    def _drop(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        self._local.conn = None
+        if conn is not None:
+            with suppress(psycopg.Error):
+                conn.close()
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """Autocommit reads on this thread's connection."""
+        try:
+            yield _Conn(self._connection())
+        except psycopg.Error as exc:
+            if isinstance(exc, psycopg.OperationalError):
+                self._drop()
+            raise self.error(exc) from exc
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """One transaction; anything raised inside rolls it back."""
+        try:
+            conn = self._connection()
+            with conn.transaction():
+                yield _Conn(conn)
+        except psycopg.Error as exc:
+            if isinstance(exc, psycopg.OperationalError):
+                self._drop()
+            raise self.error(exc) from exc
+
+    def lock_for_update(self) -> str:
+        """Take the selected rows; skip (do not wait for) rows another transaction holds."""
+        return " FOR UPDATE SKIP LOCKED"
+
+    def serialise(self, conn: Connection, key: int) -> None:
+        """An advisory lock held until the transaction ends."""
+        conn.execute("SELECT pg_advisory_xact_lock(?)", (key,))
+
+    def notify(self, conn: Connection, channel: str, payload: str) -> None:
+        """Delivered to listeners when the transaction commits (payloads here are job ids)."""
+        conn.execute("SELECT pg_notify(?, ?)", (channel, payload))
+
+    def migrate(self, steps: Sequence[str]) -> int:
+        """Run the steps not yet run; each step is sent whole (functions with `;` inside included)."""
+        from vms_desk.store.migrate import run_steps
+
+        return run_steps(self, steps, split=lambda script: [script])
+
+    def listen_connection(self) -> psycopg.Connection[Any]:
+        """A new autocommit connection of its own, for a LISTEN thread."""
+        params = dict(self.params)
+        password = self._password or stored_password(params)
+        if password:
+            params["password"] = password
+        try:
+            return psycopg.connect(**params, autocommit=True)
+        except psycopg.Error as exc:
+            raise self.error(exc) from exc
+
+    def close(self) -> None:
+        """Close this thread's connection."""
+        self._drop()
+
+
+def _is_connection_problem(exc: psycopg.OperationalError) -> bool:
+    """True when the server could not be reached or is restarting (worth waiting out); False when it
+    answered and refused (a wrong password, an unknown database: waiting would not help)."""
+    # SQLSTATE class 08 is "connection exception"; 57P0x is the server shutting down or starting up.
+    state: str | None = exc.sqlstate
+    if state is not None:
+        return state.startswith(("08", "57P0"))
+    # Failures while connecting carry no SQLSTATE: a server that answered says FATAL (unless it is
+    # only starting up or shutting down); refused, timed out and unknown hosts do not.
+    text = str(exc)
+    return "FATAL" not in text or "the database system is" in text
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
