@@ -13,7 +13,7 @@ from .cases import case_command
 from .common import run_guarded, setup_logging
 from .custody import bundle_command, report_command, working_copy_command
 from .export import export
-from .local import audit_command, gui_command, jobs_command, sim_command, verify_command
+from .local import audit_command, gui_command, jobs_command, reassign_command, sim_command, verify_command
 from .parser import build_parser
 from .probe import probe
 from .resume import resume
@@ -29,6 +29,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "resume": resume,
     "probe": probe,
     "audit": audit_command,
+    "reassign": reassign_command,
     "working-copy": working_copy_command,
     "report": report_command,
     "bundle": bundle_command,

@@ -22,6 +22,7 @@ from vms_desk.jobs.records import JobRecord
 from vms_desk.present.board import BoardFilter, board_row, filtered
 
 from .common import EXIT_FAILED, EXIT_OK, open_workstation, print_json, say_error
+from .resume import job_ids
 
 
 # --- verify -----------------------------------------------------------------------------------------
@@ -134,6 +135,15 @@ def _job_summary(record: JobRecord) -> dict[str, Any]:
     data = record.model_dump(mode="json", exclude={"owner"})
     data["state"] = str(record.state)
     return data
+
+
+def reassign_command(args: argparse.Namespace) -> int:
+    """Move a job that is not running to another workstation, which may then resume or retry it."""
+    workstation = open_workstation()
+    (job_id,) = job_ids(workstation.store, [args.job])
+    record = workstation.supervision.reassign_workstation(job_id, args.workstation, why=args.why)
+    sys.stdout.write(f"{record.id[:8]}\t{record.state}\tnow belongs to workstation {record.workstation}\n")
+    return EXIT_OK
 
 
 # --- audit ------------------------------------------------------------------------------------------

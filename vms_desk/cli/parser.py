@@ -168,6 +168,19 @@ def build_parser() -> CliParser:
     )
     jobs.add_argument("--since", metavar="T", help="only jobs created at or after T (ISO 8601)")
 
+    _recovery_commands(commands)
+
+    audit = commands.add_parser("audit", help="the append-only audit log")
+    audit.add_argument("action", nargs="?", choices=["verify"], help="check the log's hash chain")
+    audit.add_argument("--json", action="store_true")
+    _custody_commands(commands)
+    add_case_parser(commands)
+    add_batch_parser(commands)
+    return parser
+
+
+def _recovery_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """resume: run interrupted jobs to their end; reassign: a supervisor moves a job elsewhere."""
     resume = commands.add_parser(
         "resume", help="run the jobs a closed, crashed or killed vms_desk left unfinished to their end"
     )
@@ -179,13 +192,12 @@ def build_parser() -> CliParser:
     )
     resume.add_argument("--json", action="store_true", help="a list of export results on stdout")
 
-    audit = commands.add_parser("audit", help="the append-only audit log")
-    audit.add_argument("action", nargs="?", choices=["verify"], help="check the log's hash chain")
-    audit.add_argument("--json", action="store_true")
-    _custody_commands(commands)
-    add_case_parser(commands)
-    add_batch_parser(commands)
-    return parser
+    reassign = commands.add_parser(
+        "reassign", help="let another workstation resume or retry a job (a supervisor's step, audited)"
+    )
+    reassign.add_argument("job", metavar="JOB", help="the job id (or its first 8 characters)")
+    reassign.add_argument("--workstation", required=True, metavar="NAME", help="the workstation it goes to")
+    reassign.add_argument("--why", default="", help="the reason, for the job's history and the audit log")
 
 
 def _probe_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -42,7 +42,7 @@ def resume(args: argparse.Namespace) -> int:
     for record in failed:
         reason = record.error or _last_word(store, record)
         say_error(reason if len(records) == 1 else f"{record.camera_name or record.camera_id}: {reason}")
-    wanted = _job_ids(store, args.jobs) if args.jobs else set()
+    wanted = job_ids(store, args.jobs) if args.jobs else set()
     untaken = sorted(wanted - {r.id for r in records})
     if untaken:
         states = ", ".join(f"{i[:MIN_PREFIX]} is {store.get(i).state}" for i in untaken)
@@ -56,12 +56,12 @@ def _last_word(store: JobStore, record: JobRecord) -> str:
     return events[-1].detail if events and events[-1].detail else f"the job ended {record.state}"
 
 
-def _job_ids(store: JobStore, given: list[str]) -> set[str]:
+def job_ids(store: JobStore, given: list[str]) -> set[str]:
     """Full ids for the ids or short ids given (InputError for an unknown or ambiguous one)."""
-    known = [r.id for r in store.jobs()]
     ids: set[str] = set()
     for text in given:
-        matches = [i for i in known if i == text or (len(text) >= MIN_PREFIX and i.startswith(text))]
+        found = store.ids_starting(text)
+        matches = [text] if text in found else (found if len(text) >= MIN_PREFIX else [])
         if len(matches) != 1:
             what = "matches no job" if not matches else "matches several jobs"
             raise InputError(f"--job {text} {what}: give an id as `vms-desk jobs` lists it.")
@@ -78,7 +78,7 @@ async def _resume(
     engine, store = workstation.engine, workstation.store
     progress = ProgressLine() if show_progress and sys.stderr.isatty() else None
     try:
-        wanted = _job_ids(store, given) if given else None
+        wanted = job_ids(store, given) if given else None
         if progress is not None:
             engine.add_listener(progress.on_record)
             engine.add_progress_listener(progress.on_progress)

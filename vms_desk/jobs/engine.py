@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import socket
+import time
 import uuid
 from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
@@ -39,6 +40,9 @@ log = logging.getLogger(__name__)
 # dead owner is seen at once (jobs.owner); the lease is what other machines sharing the store go by.
 LEASE_SECONDS = 30.0
 HEARTBEAT_SECONDS = 10.0
+# How often a running engine looks for jobs whose owner died (here: seen at once; elsewhere: the lease
+# ran out) and marks them interrupted, so every board shows them so within the lease plus this.
+SWEEP_SECONDS = 2.0
 
 
 class JobBusy(VmsDeskError):
@@ -58,10 +62,13 @@ class Engine:
         overall: int = 4,
         poll: PollPolicy | None = None,
         stall_limits: Mapping[str, float] | None = None,
+        workstation: str | None = None,
     ) -> None:
         """Built by the Workstation (the one composition root), which always passes the audit log;
-        tests of the engine alone may pass None. The retry pace is the client pool's."""
+        tests of the engine alone may pass None. The retry pace is the client pool's. `workstation`
+        names this computer on a shared store (default: the host name): only it resumes its jobs."""
         self.store = store
+        self.workstation = workstation or socket.gethostname()
         # Every store call of the running jobs (and of the async actions below) goes through this one
         # thread: the event loop, the GUI's, never waits for a commit.
         self.writer = StoreWriter(store)
@@ -128,7 +135,7 @@ class Engine:
             case=case,
             operator=operator,
             owner=self.owner,
-            workstation=socket.gethostname(),
+            workstation=self.workstation,
         )
         record = await self.writer.call(
             self.store.add,
@@ -248,10 +255,16 @@ class Engine:
             await self.stop()
 
     async def _beat(self) -> None:
+        """Renew this engine's leases every HEARTBEAT_SECONDS, and sweep for dead owners' jobs."""
+        renewed = time.monotonic()
         while True:
-            await asyncio.sleep(HEARTBEAT_SECONDS)
+            await asyncio.sleep(SWEEP_SECONDS)
             try:
-                await self.writer.call(self.store.heartbeat, self.owner, LEASE_SECONDS)
+                if time.monotonic() - renewed >= HEARTBEAT_SECONDS:
+                    await self.writer.call(self.store.heartbeat, self.owner, LEASE_SECONDS)
+                    renewed = time.monotonic()
+                for record in await self.writer.call(self.store.mark_interrupted):
+                    self._listeners.record(record)
             except VmsDeskError as err:
                 log.warning("job store heartbeat failed: %s | %s", err, err.detail)
 
@@ -284,6 +297,11 @@ class Engine:
         record = await call(store.get, job_id)
         if record.state not in (JobState.FAILED, JobState.CANCELLED, JobState.INTERRUPTED):
             raise JobBusy(f"Only failed or cancelled jobs can be retried; this one is {record.state}.")
+        if not self.owns(record):
+            raise JobBusy(
+                f"This job belongs to workstation {record.workstation}: retry it there, or reassign it to "
+                f"{self.workstation} first (supervisor board, or `vms-desk reassign`)."
+            )
         if await call(store.claim, job_id, self.owner, LEASE_SECONDS) is None:
             raise JobBusy("This job is running in another vms_desk window or command.")
         record = await call(
@@ -314,14 +332,17 @@ class Engine:
             raise JobBusy("Cancel the job before removing it.")
 
     def resume_interrupted(self, only: Collection[str] | None = None) -> list[JobRecord]:
-        """Mark the jobs of processes that are gone `interrupted`, then take every interrupted job (or
-        those with an id in `only`) nobody else runs and queue it to resume where it stopped (the GUI's
-        start-up, `vms-desk resume`)."""
+        """Mark the jobs of processes that are gone `interrupted`, then take every interrupted job of this
+        workstation (or those with an id in `only`) nobody else runs and queue it to resume where it
+        stopped (the GUI's start-up, `vms-desk resume`). Another workstation's job is left alone: its
+        files and .part are on that computer; a supervisor reassigns it to move it."""
         for record in self.store.mark_interrupted():
             self._listeners.record(record)
         resumed = []
         for record in self.store.jobs([JobState.INTERRUPTED]):
             if only is not None and record.id not in only:
+                continue
+            if not self.owns(record):
                 continue
             claimed = self.store.claim(record.id, self.owner, LEASE_SECONDS)
             if claimed is None:
@@ -329,6 +350,11 @@ class Engine:
             resumed.append(claimed)
             self._schedule(record.id)
         return resumed
+
+    def owns(self, record: JobRecord) -> bool:
+        """True when this workstation may resume or retry the job: it queued it, or it was reassigned
+        here (jobs from before workstations were recorded belong to whoever finds them)."""
+        return not record.workstation or record.workstation == self.workstation
 
     async def discard(self, job_id: str) -> None:
         """remove(), with the store's calls on its writer thread (for the GUI)."""

@@ -54,6 +54,7 @@ _MUTABLE = frozenset(
         "server_version",
         "verified",
         "case",  # reassignment to another case (audited by the caller)
+        "workstation",  # reassignment to another workstation, which may then resume it (audited)
     }
 )
 
@@ -116,6 +117,15 @@ class JobStore:
             args = tuple(str(s) for s in states)
         with self.db.read() as conn:
             return [decode(r) for r in conn.execute(query + " ORDER BY created, id", args)]
+
+    def ids_starting(self, text: str, limit: int = 2) -> list[str]:
+        """Up to `limit` job ids equal to or starting with `text` (a short id as lists show it)."""
+        if not text or not all(c.isalnum() for c in text):
+            return []  # ids are hex: anything else (a LIKE wildcard included) matches none
+        with self.db.read() as conn:
+            query = "SELECT id FROM jobs WHERE id LIKE ? ORDER BY id LIMIT ?"
+            rows = conn.execute(query, (f"{text}%", limit))
+            return [r["id"] for r in rows]
 
     def events(self, job_id: str) -> list[JobEvent]:
         """The job's events in the order they happened."""

@@ -9,6 +9,11 @@ SQL of its own, only where and when the store's own calls run.
 - `progress(job_id, **changes)`: bytes and percentages, coalesced: the latest value of each field
   wins and every job's pending progress goes out in one commit, at most once per `interval`.
 Reads go through `call` as well, so that they see every write queued before them.
+
+A team store that is unreachable (a PostgreSQL restart, a network cut) does not fail the job: the write
+is tried again, waiting up to OUTAGE_MAX_DELAY between tries, and everything queued behind it waits
+its turn, in order. Downloads go on to disk meanwhile; what they record reaches the store when it is
+back. Status listeners hear the outage (a sentence) and its end (None) to say so in the window.
 """
 
 from __future__ import annotations
@@ -20,12 +25,18 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol, TypeVar
 
-from vms_desk.core.errors import VmsDeskError
+from vms_desk.core.errors import StorageError, VmsDeskError
+from vms_desk.core.jobstate import TransitionError
+from vms_desk.store.database import StoreUnreachable
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 PROGRESS_INTERVAL = 1.0  # seconds between progress commits, for all jobs together
+OUTAGE_FIRST_DELAY = 0.5  # seconds before the first retry of a write the store could not take
+OUTAGE_MAX_DELAY = 5.0
+CLOSE_GRACE = 10.0  # at close, how long writes wait for an unreachable store before giving up
+StatusListener = Callable[[str | None], None]
 
 
 class ProgressStore(Protocol):
@@ -45,6 +56,74 @@ class StoreWriter:
         self._pending: dict[str, dict[str, Any]] = {}
         self._flush_at: asyncio.TimerHandle | None = None
         self._last_flush = -float("inf")
+        self._status_listeners: list[StatusListener] = []
+        self._outage: str | None = None
+        self._give_up_at: float | None = None  # set by close(): stop waiting for the store then
+
+    # --- store status -----------------------------------------------------------------------------------
+    def add_status_listener(self, callback: StatusListener) -> None:
+        """Call `callback(sentence)` when the store becomes unreachable and `callback(None)` when it is
+        back (on the writer thread: a window hands it to its own thread)."""
+        self._status_listeners.append(callback)
+
+    @property
+    def outage(self) -> str | None:
+        """The sentence about the store being unreachable, or None while it answers."""
+        return self._outage
+
+    def _set_outage(self, sentence: str | None) -> None:
+        if sentence == self._outage:
+            return
+        self._outage = sentence
+        if sentence is None:
+            log.info("the job store answers again; queued writes go on")
+        else:
+            log.warning("%s", sentence)
+        for callback in list(self._status_listeners):
+            try:
+                callback(sentence)
+            except Exception:
+                log.exception("a store status listener failed")
+
+    def _until_stored(self, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
+        """Run one write, trying again while the store is unreachable (see the module docstring)."""
+        delay, retried = OUTAGE_FIRST_DELAY, False
+        while True:
+            try:
+                result = fn(*args, **kwargs)
+            except StoreUnreachable as exc:
+                wait = delay
+                if self._give_up_at is not None:
+                    wait = min(wait, self._give_up_at - time.monotonic())
+                    if wait <= 0:
+                        raise
+                self._set_outage(str(exc))
+                retried = True
+                time.sleep(wait)
+                delay = min(delay * 2, OUTAGE_MAX_DELAY)
+                continue
+            except (TransitionError, StorageError) as exc:
+                # The try before the outage may have committed, only its answer was lost: a move that
+                # finds the job already in its target state, or an add that finds the job, is done.
+                done = self._already_done(fn, args, kwargs) if retried else None
+                if done is None:
+                    raise
+                log.info("a write the outage interrupted had been committed: %s", exc)
+                result = done
+            self._set_outage(None)
+            return result
+
+    def _already_done(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        name = getattr(fn, "__name__", "")
+        get = getattr(self.store, "get", None)
+        if get is None or not args:
+            return None
+        if name == "move" and len(args) >= 2:
+            record = get(args[0])
+            return record if record.state is args[1] else None
+        if name == "add":
+            return get(args[0].id)
+        return None
 
     # --- ordered writes and reads -----------------------------------------------------------------------
     async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -62,7 +141,7 @@ class StoreWriter:
             self._executor = concurrent.futures.ThreadPoolExecutor(
                 max_workers=1, thread_name_prefix="job-store"
             )
-        return self._executor.submit(fn, *args, **kwargs)
+        return self._executor.submit(self._until_stored, fn, args, kwargs)
 
     def _take_progress(self, args: tuple[Any, ...]) -> None:
         """A write about a job goes after that job's pending progress: queue the progress first, so a
@@ -102,8 +181,14 @@ class StoreWriter:
         await asyncio.wrap_future(self._submit(lambda: None))
 
     async def close(self) -> None:
-        """Write everything pending, then end the thread (a later write starts a new one)."""
-        await self.drain()
+        """Write everything pending, then end the thread (a later write starts a new one). With the
+        store unreachable, writes wait CLOSE_GRACE more, then give up: the jobs' files are safe on
+        disk, and the next start finds the jobs unfinished and resumes them."""
+        self._give_up_at = time.monotonic() + CLOSE_GRACE
+        try:
+            await self.drain()
+        finally:
+            self._give_up_at = None
         if self._executor is not None:
             self._executor.shutdown(wait=False)
             self._executor = None

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import Any
 
@@ -36,6 +37,7 @@ DEFAULTS = {
     "tcp_user_timeout": "10000",
     "application_name": "vms_desk",
 }
+IDLE_CHECK = 2.0  # seconds idle after which a kept connection is pinged before a read
 
 
 def conninfo(url: str) -> dict[str, Any]:
@@ -135,11 +137,33 @@ class PostgresDatabase:
             with suppress(psycopg.Error):
                 conn.close()
 
+    def _fresh_if_stale(self, check: Callable[[psycopg.Connection[dict[str, Any]]], object]) -> Any:
+        """This thread's connection after `check` passed on it. A kept connection the server dropped
+        meanwhile (a restart, an idle timeout) fails its first use: that one is replaced once, since
+        nothing was done on it yet."""
+        reused = getattr(self._local, "conn", None) is not None
+        conn = self._connection()
+        try:
+            check(conn)
+        except psycopg.OperationalError:
+            self._drop()
+            if not reused:
+                raise
+            conn = self._connection()
+            check(conn)
+        self._local.used = time.monotonic()
+        return conn
+
+    def _idle(self) -> bool:
+        """True when this thread's connection has not been used for IDLE_CHECK seconds (worth a ping)."""
+        return time.monotonic() - getattr(self._local, "used", 0.0) > IDLE_CHECK
+
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """Autocommit reads on this thread's connection."""
         try:
-            yield _Conn(self._connection())
+            conn = self._fresh_if_stale(lambda c: c.execute("SELECT 1") if self._idle() else None)
+            yield _Conn(conn)
         except psycopg.Error as exc:
             if isinstance(exc, psycopg.OperationalError):
                 self._drop()
@@ -149,9 +173,14 @@ class PostgresDatabase:
     def write(self) -> Iterator[Connection]:
         """One transaction; anything raised inside rolls it back."""
         try:
-            conn = self._connection()
-            with conn.transaction():
+            conn = self._fresh_if_stale(lambda c: c.execute("BEGIN"))
+            try:
                 yield _Conn(conn)
+            except BaseException:
+                with suppress(psycopg.Error):  # a dead connection has rolled back already
+                    conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
         except psycopg.Error as exc:
             if isinstance(exc, psycopg.OperationalError):
                 self._drop()

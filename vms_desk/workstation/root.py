@@ -12,6 +12,7 @@ import contextlib
 import getpass
 import logging
 import os
+import socket
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -52,6 +53,16 @@ def retry_policy(values: Settings) -> RetryPolicy:
 def poll_policy(values: Settings) -> PollPolicy:
     """The polling pace from settings."""
     return PollPolicy(values.poll_first_delay, max(values.poll_first_delay, values.poll_max_delay))
+
+
+WORKSTATION_ENV = "VMS_DESK_WORKSTATION"
+
+
+def workstation_name(values: Settings) -> str:
+    """This computer's name on a shared store: VMS_DESK_WORKSTATION, settings' `workstation_name`, or
+    the host name."""
+    chosen = os.environ.get(WORKSTATION_ENV) or values.workstation_name
+    return chosen.strip() or socket.gethostname()
 
 
 def default_operator() -> str:
@@ -140,11 +151,17 @@ class Workstation:
             overall=settings.overall,
             poll=poll_policy(settings),
             stall_limits=settings.stall_limits,
+            workstation=workstation_name(settings),
         )
         cases = CaseBook(store.db, audit)
         return cls(folder, settings, store, audit, servers, passwords, http, pool, engine, cases, notices)
 
     # --- what the window and commands ask -----------------------------------------------------------
+    @property
+    def name(self) -> str:
+        """This workstation's name on the store (its jobs, leases and resumes)."""
+        return self.engine.workstation
+
     @property
     def operator(self) -> str:
         """Who is working: the signed-in user."""

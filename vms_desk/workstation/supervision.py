@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from vms_desk.cases.book import CaseBook
 from vms_desk.core.errors import InputError
+from vms_desk.core.jobstate import JobState
 from vms_desk.evidence.audit import AuditTrail
 from vms_desk.evidence.verify import check_manifest
 from vms_desk.jobs.records import JobRecord, Verification
@@ -70,4 +71,37 @@ class Supervision:
             job_id, f"Reassigned by {self.operator} from case {before or '(none)'} to {case.number}."
         )
         self.audit.record("reassign", "moved", job_id=job_id, was=before, case=case.number, by=self.operator)
+        return record
+
+    def reassign_workstation(self, job_id: str, workstation: str, *, why: str = "") -> JobRecord:
+        """Let another workstation resume or retry a job that is not running (its owner died, or its
+        files are to be fetched again elsewhere); audited. The evidence folder stays where it was."""
+        name = workstation.strip()
+        if not name:
+            raise InputError(
+                "Name the workstation the job goes to (as the board's Workstation column shows)."
+            )
+        record = self.store.get(job_id)
+        if record.state not in (JobState.INTERRUPTED, JobState.FAILED, JobState.CANCELLED):
+            raise InputError(
+                f"{record.label} is {record.state}: only an interrupted, failed or cancelled job can move to "
+                "another workstation."
+            )
+        before = record.workstation
+        if before == name:
+            return record
+        record = self.store.update(job_id, workstation=name)
+        reason = f" ({why.strip()})" if why.strip() else ""
+        self.store.add_event(
+            job_id, f"Reassigned by {self.operator} from workstation {before or '(none)'} to {name}{reason}."
+        )
+        self.audit.record(
+            "reassign",
+            "moved",
+            job_id=job_id,
+            was_workstation=before,
+            workstation=name,
+            by=self.operator,
+            why=why.strip(),
+        )
         return record
