@@ -53,11 +53,11 @@ def look(home: Path) -> Job | None:
 class Run:
     """`vms-desk ARGS` in the background with its output in files (a pipe could fill and block it)."""
 
-    def __init__(self, home: Path, *args: str) -> None:
+    def __init__(self, home: Path, *args: str, env: dict[str, str] | None = None) -> None:
         command = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "vms_desk"]
         self.out = home / f"run-{time.monotonic_ns()}.out"
         self.err = self.out.with_suffix(".err")
-        env = {**os.environ, "VMS_DESK_HOME": str(home), "PW": "demo"}
+        env = {**os.environ, "VMS_DESK_HOME": str(home), "PW": "demo", **(env or {})}
         with self.out.open("wb") as out, self.err.open("wb") as err:
             self.proc = subprocess.Popen([*command, *args], stdout=out, stderr=err, env=env)
 
