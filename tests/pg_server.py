@@ -43,7 +43,8 @@ def _free_port() -> int:
 class LocalPostgres:
     """One server in a temporary folder; `url(db)` for a database on it, `new_database()` for a fresh one."""
 
-    def __init__(self) -> None:
+    def __init__(self, options: str = "") -> None:
+        self.extra_options = options  # more `-c name=value` server settings (TLS for one test)
         bindir = pg_bin()
         if bindir is None:
             raise RuntimeError("initdb/pg_ctl are not installed (scripts/setup.sh installs them)")
@@ -71,15 +72,7 @@ class LocalPostgres:
                 str(self.bindir / "initdb"), "-D", str(self.data), "-U", SUPERUSER, "--pwfile", str(pwfile),
                 "--auth-host=scram-sha-256", "--auth-local=trust", "-E", "UTF8", "--locale=C.UTF-8",
             )  # fmt: skip
-            options = (
-                f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 -c max_connections=200 "
-                # A throwaway server: surviving an OS crash is not under test (fsync off); a server crash is.
-                "-c fsync=off -c full_page_writes=off"
-            )
-            self._run(
-                str(self.bindir / "pg_ctl"), "-D", str(self.data), "-l", str(self.base / "log"),
-                "-o", options, "-w", "-t", "60", "start",
-            )  # fmt: skip
+            self._pg_ctl_start()
         except subprocess.CalledProcessError as exc:
             log = (self.base / "log").read_text(errors="replace") if (self.base / "log").exists() else ""
             raise RuntimeError(f"PostgreSQL did not start: {exc.stderr!r} {log[-2000:]}") from exc
@@ -112,8 +105,22 @@ class LocalPostgres:
 
         self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
         time.sleep(seconds)
-        options = f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 -c max_connections=200"
+        self._pg_ctl_start()
+
+    def _pg_ctl_start(self) -> None:
+        options = (
+            f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 -c max_connections=200 "
+            # A throwaway server: surviving an OS crash is not under test (fsync off); a server crash is.
+            f"-c fsync=off -c full_page_writes=off {self.extra_options}"
+        )
         self._run(
             str(self.bindir / "pg_ctl"), "-D", str(self.data), "-l", str(self.base / "log"),
             "-o", options, "-w", "-t", "60", "start",
         )  # fmt: skip
+
+    def give(self, path: Path, mode: int = 0o600) -> Path:
+        """Make a file the server reads (a TLS key) its own, readable by it alone."""
+        if self._as:
+            shutil.chown(path, "postgres")
+        path.chmod(mode)
+        return path

@@ -230,6 +230,8 @@ def _is_connection_problem(exc: psycopg.OperationalError) -> bool:
     # Failures while connecting carry no SQLSTATE: a server that answered says FATAL (unless it is
     # only starting up or shutting down); refused, timed out and unknown hosts do not.
     text = str(exc)
+    if "certificate" in text.lower():
+        return False  # TLS verification failed: the server answered, and is not the one trusted
     return "FATAL" not in text or "the database system is" in text
 
 
