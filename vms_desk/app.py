@@ -150,9 +150,18 @@ class App:
 
     async def run(self) -> int:
         """The whole session; returns the exit status."""
+        from vms_desk.core.errors import VmsDeskError
         from vms_desk.paths import home_dir
 
-        parts = compose(home=home_dir(create=True))
+        try:
+            parts = compose(home=home_dir(create=True))
+        except VmsDeskError as exc:
+            # Most often a team store that cannot be reached or refuses this workstation: one sentence,
+            # on stderr for scripts and in a box for the user, then out (nothing was started).
+            print(f"error: {exc}", file=sys.stderr)
+            if self.screenshot is None:
+                await _tell_refusal(f"vms_desk cannot start. {exc}")
+            return 1
         window = self.window = parts.window
         closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         window.closed.connect(lambda: closed.done() or closed.set_result(None))
@@ -176,6 +185,22 @@ class App:
             await parts.aclose()
             if self.demo_servers is not None:
                 await asyncio.to_thread(self.demo_servers.stop)
+
+
+async def _tell_refusal(text: str) -> None:
+    """A message box with `text`, awaited without a nested event loop."""
+    from PySide6.QtWidgets import QMessageBox
+
+    box = QMessageBox(QMessageBox.Icon.Critical, APP_NAME, text, QMessageBox.StandardButton.Close)
+    box.setObjectName("startRefusal")
+    box.setInformativeText(
+        "Check the network, or ask whoever runs the team store. Which store this workstation uses is "
+        "`store_url` in settings.json, or the VMS_DESK_STORE_URL environment variable."
+    )
+    done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    box.finished.connect(lambda _: done.done() or done.set_result(None))
+    box.open()
+    await done
 
 
 def _close_on_signals(window: MainWindow) -> None:

@@ -97,7 +97,7 @@ class StoreWriter:
                     wait = min(wait, self._give_up_at - time.monotonic())
                     if wait <= 0:
                         raise
-                self._set_outage(str(exc))
+                self._set_outage(f"{exc} Exports go on; what they record is written when it is back.")
                 retried = True
                 time.sleep(wait)
                 delay = min(delay * 2, OUTAGE_MAX_DELAY)

@@ -122,8 +122,7 @@ class PostgresDatabase:
         """A sentence for the user: unreachable (worth waiting out) or refused."""
         if isinstance(exc, psycopg.OperationalError) and _is_connection_problem(exc):
             return StoreUnreachable(
-                f"The team store {self.where} is unreachable; work goes on and is recorded when it is back.",
-                detail=str(exc).strip(),
+                f"The team store {self.where} is unreachable ({_reason(exc)}).", detail=str(exc).strip()
             )
         return StorageError(
             f"The team store {self.where} refused a request ({type(exc).__name__}): {_first_line(exc)}",
@@ -233,6 +232,12 @@ def _is_connection_problem(exc: psycopg.OperationalError) -> bool:
     if "certificate" in text.lower():
         return False  # TLS verification failed: the server answered, and is not the one trusted
     return "FATAL" not in text or "the database system is" in text
+
+
+def _reason(exc: BaseException) -> str:
+    """libpq's own words for why, without the address it repeats: 'Connection refused', 'timeout expired'."""
+    line = _first_line(exc)
+    return line.rpartition("failed: ")[2].strip() or line
 
 
 def _first_line(exc: BaseException) -> str:
