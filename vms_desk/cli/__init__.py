@@ -17,6 +17,7 @@ from .local import audit_command, gui_command, jobs_command, sim_command, verify
 from .parser import build_parser
 from .probe import probe
 from .resume import resume
+from .store import store_command
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "gui": gui_command,
@@ -34,6 +35,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "bundle": bundle_command,
     "case": case_command,
     "batch": batch,
+    "store": store_command,
 }
 
 

@@ -10,6 +10,7 @@ from typing import Any, NoReturn
 
 from .batch import add_batch_parser
 from .cases import add_case_parser
+from .store import add_store_parser
 
 VENDORS = "axxon-one, axxon-psim, vdg-sense, exacq, axis"
 
@@ -179,13 +180,19 @@ def build_parser() -> CliParser:
     )
     resume.add_argument("--json", action="store_true", help="a list of export results on stdout")
 
-    audit = commands.add_parser("audit", help="the append-only audit log")
-    audit.add_argument("action", nargs="?", choices=["verify"], help="check the log's hash chain")
-    audit.add_argument("--json", action="store_true")
+    _audit_command(commands)
     _custody_commands(commands)
     add_case_parser(commands)
     add_batch_parser(commands)
+    add_store_parser(commands)
     return parser
+
+
+def _audit_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """audit [verify]: this workstation's audit log, or the team's chain on a team store."""
+    audit = commands.add_parser("audit", help="the append-only audit log (the team's chain on a team store)")
+    audit.add_argument("action", nargs="?", choices=["verify"], help="check the log's hash chain")
+    audit.add_argument("--json", action="store_true")
 
 
 def _probe_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
