@@ -1,7 +1,7 @@
-"""`store roles|password`: setting up a team store.
+"""`store roles|password|migrate`: setting up a team store and moving a workstation into it.
 
-`password` does not open the Workstation: it is what lets a workstation reach the team store in the
-first place.
+None of them opens the Workstation: `password` is what lets a workstation reach the team store in the
+first place, and `migrate` reads this workstation's own SQLite store whatever VMS_DESK_STORE_URL says.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from vms_desk.jobs.credentials import password_from_env
 from vms_desk.paths import home_dir
 from vms_desk.settings import Settings
 from vms_desk.store.database import StoreUnreachable
-from vms_desk.store.open import STORE_URL_ENV, is_team_url, store_url
+from vms_desk.store.open import STORE_URL_ENV, is_team_url, own_store, store_url
 from vms_desk.workstation.settings_file import open_settings
 
-from .common import EXIT_OK
+from .common import EXIT_OK, print_json
 
 
 def add_store_parser(commands: Any) -> None:
@@ -43,6 +43,18 @@ def add_store_parser(commands: Any) -> None:
     password.add_argument(
         "--password-env", metavar="VAR", help="take the password from this environment variable instead"
     )
+    migrate = actions.add_parser(
+        "migrate", help="copy this workstation's jobs, cases and audit log into a team store"
+    )
+    migrate.add_argument("--to", required=True, metavar="URL", help="the team store, postgresql://host/db")
+    migrate.add_argument(
+        "--from",
+        dest="source",
+        type=Path,
+        metavar="FILE",
+        help="this workstation's SQLite store (default: settings' store_url, else jobs.sqlite3 in the home)",
+    )
+    migrate.add_argument("--json", action="store_true", help="the counts as JSON")
 
 
 def store_command(args: argparse.Namespace) -> int:
@@ -50,7 +62,9 @@ def store_command(args: argparse.Namespace) -> int:
     if args.action == "roles":
         sys.stdout.write(resources.files("vms_desk.store").joinpath("roles.sql").read_text(encoding="utf-8"))
         return EXIT_OK
-    return _password(args)
+    if args.action == "password":
+        return _password(args)
+    return _migrate(args)
 
 
 def _settings(home: Path) -> Settings:
@@ -111,4 +125,26 @@ def _password(args: argparse.Namespace) -> int:
         sys.stdout.write(
             f"Note: {PASSWORD_ENV} is set here to another password, and is used before the keyring.\n"
         )
+    return EXIT_OK
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    """Copy this workstation's store and audit log into the team store; the counts."""
+    from vms_desk.workstation.team_move import move_to_team
+
+    home = home_dir(create=True)
+    source = args.source or own_store(_settings(home).store_url, home)
+    report = move_to_team(home, source.expanduser(), args.to.strip())
+    if args.json:
+        print_json(report.as_dict())
+        return EXIT_OK
+    sys.stdout.write(
+        f"jobs: {report.jobs_copied} copied, {report.jobs_present} already there\n"
+        f"events: {report.events_copied} copied (with their jobs)\n"
+        f"cases: {report.cases_copied} copied, {report.cases_present} already there\n"
+        f"audit entries: {report.audit_copied} copied, {report.audit_present} already there\n"
+        "Checked: the copied jobs read back as they were, and the team's audit chain "
+        f"({report.team_audit_entries} entries) is intact in {report.team}.\n"
+        f'Point this workstation at it: "store_url" in settings.json, or {STORE_URL_ENV}.\n'
+    )
     return EXIT_OK
