@@ -3,6 +3,7 @@ while the workstation still runs jobs."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from records_helpers import new_record
 from vms_desk.cases.book import CaseBook
 from vms_desk.core.errors import VmsDeskError
 from vms_desk.core.jobstate import JobState
+from vms_desk.custody.case import case_audit
 from vms_desk.evidence.audit import AuditLog
 from vms_desk.jobs.owner import new_owner
 from vms_desk.jobs.store import JobStore
@@ -19,6 +21,7 @@ from vms_desk.store.audit_chain import TeamAuditLog
 from vms_desk.store.open import open_database
 from vms_desk.store.postgres import PostgresDatabase
 from vms_desk.workstation import team_move
+from vms_desk.workstation.root import Workstation
 from vms_desk.workstation.team_move import move_to_team
 
 
@@ -60,3 +63,28 @@ def test_nothing_is_copied_while_the_workstation_runs_a_job(tmp_path: Path, pg_u
         assert conn.execute("SELECT to_regclass('jobs') AS t").fetchone()["t"] is None
     assert store.get(job.id).state is JobState.SUBMITTING  # left alone
 
+
+def test_a_case_report_on_the_team_store_holds_the_history_brought_in(
+    tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home"
+    store = JobStore(home / "jobs.sqlite3")
+    audit = AuditLog(home)
+    CaseBook(store.db, audit).new("C-9", by="ann")
+    job = store.add(new_record(tmp_path, case="C-9"))
+    audit.record("export", "done", job_id=job.id)
+    audit.record("verify", "ok", folder="/elsewhere")
+    move_to_team(home, home / "jobs.sqlite3", pg_url)
+    monkeypatch.setenv("VMS_DESK_STORE_URL", pg_url)
+    workstation = Workstation.open(tmp_path / "team-home")
+    try:
+        workstation.audit.record("annotate", "noted", case="C-9", note="seen")
+        found = case_audit("C-9", workstation.store.jobs(), workstation.audit.entries())
+    finally:
+        asyncio.run(workstation.aclose())
+    assert [(e["action"], e["outcome"]) for e in found] == [
+        ("case", "created"),
+        ("export", "done"),
+        ("annotate", "noted"),
+    ]
+    assert found[:2] == audit.entries()[:2]  # the workstation's own entries, as they were
