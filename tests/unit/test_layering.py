@@ -7,6 +7,7 @@ vendors/ (it reaches servers through the Workstation); only the Workstation cons
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -77,15 +78,24 @@ def test_core_and_present_import_no_io_layers() -> None:
 
 
 def test_one_place_builds_the_engine_the_store_and_the_audit_log() -> None:
-    """Engine, JobStore and AuditLog are constructed in vms_desk/workstation only (and defined where
-    they live); anything else gets them from the Workstation, so no window or command can run without
-    the audit log or the settings."""
-    builders = {"Engine(": "jobs/engine.py", "JobStore(": "jobs/store.py", "AuditLog(": "evidence/audit.py"}
+    """Engine, JobStore, AuditLog and TeamAuditLog are constructed in vms_desk/workstation only (and
+    defined where they live); anything else gets them from the Workstation, so no window or command can
+    run without the audit log or the settings."""
+    builders = {
+        "Engine": "jobs/engine.py",
+        "JobStore": "jobs/store.py",
+        "AuditLog": "evidence/audit.py",
+        "TeamAuditLog": "store/audit_chain.py",
+    }
     offenders = []
     for path in sorted(PACKAGE.rglob("*.py")):
         rel = path.relative_to(PACKAGE).as_posix()
         if rel.startswith("workstation/"):
             continue
         text = path.read_text(encoding="utf-8")
-        offenders += [f"{rel} calls {c}" for c, home in builders.items() if c in text and rel != home]
+        offenders += [
+            f"{rel} calls {name}("
+            for name, home in builders.items()
+            if re.search(rf"\b{name}\(", text) and rel != home
+        ]
     assert not offenders, offenders

@@ -17,6 +17,7 @@ from .local import audit_command, gui_command, jobs_command, reassign_command, s
 from .parser import build_parser
 from .probe import probe
 from .resume import resume
+from .store import store_command
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "gui": gui_command,
@@ -35,6 +36,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "bundle": bundle_command,
     "case": case_command,
     "batch": batch,
+    "store": store_command,
 }
 
 

@@ -10,6 +10,7 @@ from typing import Any, NoReturn
 
 from .batch import add_batch_parser
 from .cases import add_case_parser
+from .store import add_store_parser
 
 VENDORS = "axxon-one, axxon-psim, vdg-sense, exacq, axis"
 
@@ -169,13 +170,11 @@ def build_parser() -> CliParser:
     jobs.add_argument("--since", metavar="T", help="only jobs created at or after T (ISO 8601)")
 
     _recovery_commands(commands)
-
-    audit = commands.add_parser("audit", help="the append-only audit log")
-    audit.add_argument("action", nargs="?", choices=["verify"], help="check the log's hash chain")
-    audit.add_argument("--json", action="store_true")
+    _audit_command(commands)
     _custody_commands(commands)
     add_case_parser(commands)
     add_batch_parser(commands)
+    add_store_parser(commands)
     return parser
 
 
@@ -198,6 +197,13 @@ def _recovery_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
     reassign.add_argument("job", metavar="JOB", help="the job id (or its first 8 characters)")
     reassign.add_argument("--workstation", required=True, metavar="NAME", help="the workstation it goes to")
     reassign.add_argument("--why", default="", help="the reason, for the job's history and the audit log")
+
+
+def _audit_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """audit [verify]: this workstation's audit log, or the team's chain on a team store."""
+    audit = commands.add_parser("audit", help="the append-only audit log (the team's chain on a team store)")
+    audit.add_argument("action", nargs="?", choices=["verify"], help="check the log's hash chain")
+    audit.add_argument("--json", action="store_true")
 
 
 def _probe_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

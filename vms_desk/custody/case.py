@@ -58,11 +58,15 @@ def case_from_jobs(number: str, jobs: Sequence[JobRecord], audit: Iterable[dict[
 def case_audit(
     number: str, jobs: Sequence[JobRecord], entries: Iterable[dict[str, Any]]
 ) -> list[dict[str, Any]]:
-    """The audit entries about the case: its jobs, its folders, or naming the case itself."""
+    """The audit entries about the case: its jobs, its folders, or naming the case itself. An entry a
+    workstation brought into a team store (`import`) counts as the entry it carries, which says what
+    happened, when and where."""
     ids = {j.id for j in jobs}
     folders = {str(j.evidence_dir) for j in jobs if j.evidence_dir}
     result = []
-    for entry in entries:
+    for carrier in entries:
+        original = carrier.get("original")
+        entry = original if carrier.get("action") == "import" and isinstance(original, dict) else carrier
         folder = str(entry.get("folder", "") or entry.get("export_dir", ""))
         if (
             entry.get("case") == number

@@ -4,6 +4,9 @@ A changed line breaks its own hash; a removed or reordered line breaks the next 
 tail is caught by the head file (`audit.head`), which records the last sequence number and hash.
 Secrets never reach the log: callers pass options through `core.options.redact` and `record` refuses
 keys that look like credentials.
+
+The entry's form, its hashing and the chain check are shared with a team store's audit table
+(`vms_desk.store.audit_chain`), so an entry means and verifies the same wherever it is kept.
 """
 
 from __future__ import annotations
@@ -25,30 +28,62 @@ LOG_NAME = "audit.jsonl"
 HEAD_NAME = "audit.head"
 GENESIS = "0" * 64
 # Chain of custody (vms_desk.custody): "working-copy", "report", "bundle"; cases and the supervisor board:
-# "case" (created, closed, reopened...), "annotate" and "reassign".
+# "case" (created, closed, reopened...), "annotate" and "reassign"; a team store: "import" (a workstation's
+# own entry, carried verbatim into the team's chain by `vms-desk store migrate`).
 ACTIONS = frozenset(
     {"export", "download", "verify", "delete", "cancel", "retry", "server", "case", "annotate", "reassign"}
-    | {"working-copy", "report", "bundle"}
+    | {"working-copy", "report", "bundle", "import"}
 )
 _SECRET_KEYS = frozenset({"password", "passwd", "token", "secret", "access_token", "authorization"})
 
 
-def _canonical(entry: dict[str, Any]) -> bytes:
+def canonical(entry: dict[str, Any]) -> bytes:
+    """The bytes that are hashed and stored: sorted keys, no spaces, UTF-8."""
     return json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def _entry_hash(entry: dict[str, Any]) -> str:
+def entry_hash(entry: dict[str, Any]) -> str:
+    """The SHA-256 of the entry without its own `hash`."""
     body = {k: v for k, v in entry.items() if k != "hash"}
-    return hashlib.sha256(_canonical(body)).hexdigest()
+    return hashlib.sha256(canonical(body)).hexdigest()
 
 
-def _scrub(value: Any) -> Any:
+def scrub(value: Any) -> Any:
     """Replace any value under a credential-like key with ***, however deep."""
     if isinstance(value, dict):
-        return {k: (REDACTED if str(k).lower() in _SECRET_KEYS else _scrub(v)) for k, v in value.items()}
+        return {k: (REDACTED if str(k).lower() in _SECRET_KEYS else scrub(v)) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_scrub(v) for v in value]
+        return [scrub(v) for v in value]
     return value
+
+
+def new_entry(
+    seq: int,
+    prev: str,
+    action: str,
+    outcome: str,
+    fields: dict[str, Any],
+    *,
+    verbatim: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The next entry of a chain (who, when, where from, what, outcome), hashed. `fields` are scrubbed of
+    secrets; `verbatim` fields are not (an imported entry must keep the bytes its own hash covers, and it
+    was scrubbed when it was first written). ValueError for an action that is not in ACTIONS."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}")
+    entry: dict[str, Any] = {
+        "seq": seq,
+        "time": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "user": _user(),
+        "workstation": platform.node(),
+        "action": action,
+        "outcome": outcome,
+        **scrub(fields),
+        **(verbatim or {}),
+        "prev": prev,
+    }
+    entry["hash"] = entry_hash(entry)
+    return entry
 
 
 class AuditTrail(Protocol):
@@ -83,22 +118,10 @@ class AuditLog:
 
     def record(self, action: str, outcome: str, **fields: Any) -> dict[str, Any]:
         """Append one entry (who, when, where from, what, outcome) and return it."""
-        if action not in ACTIONS:
-            raise ValueError(f"unknown audit action {action!r}")
         with locked(self.lock_path):
             seq, prev = self._head()
-            entry: dict[str, Any] = {
-                "seq": seq + 1,
-                "time": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-                "user": _user(),
-                "workstation": platform.node(),
-                "action": action,
-                "outcome": outcome,
-                **_scrub(fields),
-                "prev": prev,
-            }
-            entry["hash"] = _entry_hash(entry)
-            line = _canonical(entry) + b"\n"
+            entry = new_entry(seq + 1, prev, action, outcome, fields)
+            line = canonical(entry) + b"\n"
             with self.path.open("ab") as handle:
                 handle.write(line)
                 handle.flush()
@@ -138,26 +161,15 @@ class AuditLog:
             if self.head_path.exists():
                 report.problems.append("The audit log is missing but its head file exists: it was removed.")
             return report
-        prev, seq = GENESIS, 0
+        chain = ChainCheck(report, unit="line")
         for number, line in enumerate(self.path.read_bytes().splitlines(), start=1):
             try:
                 entry = json.loads(line)
             except ValueError:
-                report.problems.append(f"Line {number} is not valid JSON: it was changed or damaged.")
-                prev = ""
+                chain.unreadable(f"Line {number}")
                 continue
-            report.entries += 1
-            if not isinstance(entry, dict) or entry.get("hash") != _entry_hash(entry):
-                report.problems.append(
-                    f"Line {number} (entry {_seq(entry)}) was changed after it was written."
-                )
-            if isinstance(entry, dict) and entry.get("prev") != prev:
-                report.problems.append(
-                    f"Line {number} (entry {_seq(entry)}) does not follow the line before it: "
-                    "a line was removed, inserted or reordered."
-                )
-            prev = str(entry.get("hash", "")) if isinstance(entry, dict) else ""
-            seq = int(entry.get("seq", 0)) if isinstance(entry, dict) else seq
+            chain.check(entry, f"Line {number} (entry {_seq(entry)})")
+        prev, seq = chain.prev, chain.seq
         head_seq, head_hash = self._read_head()
         if head_seq is not None and (head_seq != seq or head_hash != prev):
             report.problems.append(
@@ -176,7 +188,7 @@ class AuditLog:
 
 @dataclass
 class AuditReport:
-    """The outcome of `AuditLog.verify`: how many entries, and each problem as a sentence."""
+    """The outcome of `AuditTrail.verify`: how many entries, and each problem as a sentence."""
 
     entries: int = 0
     problems: list[str] = field(default_factory=list)
@@ -185,6 +197,36 @@ class AuditReport:
     def ok(self) -> bool:
         """True when no problem was found."""
         return not self.problems
+
+
+class ChainCheck:
+    """Walks a chain entry by entry, oldest first, adding a sentence to `report` for each problem: an entry
+    whose hash does not cover it, or one whose `prev` is not the hash of the one before it."""
+
+    def __init__(self, report: AuditReport, *, unit: str) -> None:
+        self.report = report
+        self.unit = unit  # what one entry is called in the sentences: "line" (a file) or "entry" (a table)
+        self.prev = GENESIS
+        self.seq = 0
+
+    def check(self, entry: Any, place: str) -> None:
+        """Check the next entry; `place` names it for the user ("Line 3 (entry 3)", "Entry 3")."""
+        self.report.entries += 1
+        if not isinstance(entry, dict) or entry.get("hash") != entry_hash(entry):
+            self.report.problems.append(f"{place} was changed after it was written.")
+        if isinstance(entry, dict) and entry.get("prev") != self.prev:
+            self.report.problems.append(
+                f"{place} does not follow the {self.unit} before it: "
+                f"{'an' if self.unit[0] in 'aeiou' else 'a'} {self.unit} was removed, inserted or reordered."
+            )
+        self.prev = str(entry.get("hash", "")) if isinstance(entry, dict) else ""
+        if isinstance(entry, dict) and isinstance(entry.get("seq"), int):
+            self.seq = entry["seq"]
+
+    def unreadable(self, place: str) -> None:
+        """The next entry cannot be read at all; the one after it cannot be linked either."""
+        self.report.problems.append(f"{place} is not valid JSON: it was changed or damaged.")
+        self.prev = ""
 
 
 def _seq(entry: Any) -> str:

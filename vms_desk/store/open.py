@@ -25,9 +25,30 @@ def store_url(setting: str, home: Path) -> str:
     return chosen or f"sqlite:///{(home / STORE_FILE).as_posix()}"
 
 
+def own_store(setting: str, home: Path) -> Path:
+    """This workstation's own SQLite file: the setting's when it names one, else the home's (the
+    environment is not asked: it may already point at the team store)."""
+    return sqlite_path(setting.strip()) or home / STORE_FILE
+
+
 def is_team_url(url: str) -> bool:
     """True for a PostgreSQL URL."""
     return url.startswith(_POSTGRES)
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file a sqlite:/// URL or a plain path names; None for an empty or a team URL. InputError
+    for a URL of another kind."""
+    if not url or is_team_url(url):
+        return None
+    if url.startswith("sqlite:///"):
+        return Path(url.removeprefix("sqlite:///"))
+    if "://" in url:
+        raise InputError(
+            f"The store URL {url.split('://', maxsplit=1)[0]}://… is not one vms_desk uses: give a "
+            "postgresql://host/database URL or a sqlite:///path (or nothing, for this workstation's own)."
+        )
+    return Path(url).expanduser()
 
 
 def open_database(url: str) -> Database:
@@ -36,11 +57,7 @@ def open_database(url: str) -> Database:
         from vms_desk.store.postgres import PostgresDatabase
 
         return PostgresDatabase(url)
-    if url.startswith("sqlite:///"):
-        return SqliteDatabase(Path(url.removeprefix("sqlite:///")))
-    if "://" in url:
-        raise InputError(
-            f"The store URL {url.split('://', maxsplit=1)[0]}://… is not one vms_desk uses: give a "
-            "postgresql://host/database URL or a sqlite:///path (or nothing, for this workstation's own)."
-        )
-    return SqliteDatabase(Path(url).expanduser())
+    path = sqlite_path(url)
+    if path is None:
+        raise InputError("No store URL was given: give a postgresql://host/database URL or a sqlite:///path.")
+    return SqliteDatabase(path)

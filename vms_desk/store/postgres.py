@@ -27,6 +27,7 @@ from vms_desk.store.database import Connection, Cursor, StoreUnreachable
 
 PASSWORD_ENV = "VMS_DESK_STORE_PASSWORD"  # noqa: S105 - the variable's name, not a password
 KEYRING_SERVICE = "vms_desk team store"
+INSUFFICIENT_PRIVILEGE = "42501"  # SQLSTATE: the login lacks a grant (roles.sql decides what it has)
 # Bounds for a silent network (seconds); a URL may set any of them itself.
 DEFAULTS = {
     "connect_timeout": "5",
@@ -123,6 +124,13 @@ class PostgresDatabase:
         if isinstance(exc, psycopg.OperationalError) and _is_connection_problem(exc):
             return StoreUnreachable(
                 f"The team store {self.where} is unreachable ({_reason(exc)}).", detail=str(exc).strip()
+            )
+        if getattr(exc, "sqlstate", None) == INSUFFICIENT_PRIVILEGE:
+            return StorageError(
+                f"The team store {self.where} does not allow this login to do that ({_first_line(exc)}); "
+                "its administrator grants what a workstation needs with `vms-desk store roles` "
+                "(docs/team-store.md).",
+                detail=str(exc).strip(),
             )
         return StorageError(
             f"The team store {self.where} refused a request ({type(exc).__name__}): {_first_line(exc)}",

@@ -2,8 +2,9 @@
 
 The window (app.py) and every CLI command open one and take what they need from it, so an export
 made anywhere is audited, honours settings.json and reaches servers through the same client pool
-(which applies TLS pins everywhere). Nothing else constructs `Engine`, `JobStore` or `AuditLog`
-(tests/unit/test_layering.py checks that).
+(which applies TLS pins everywhere). Nothing else constructs `Engine`, `JobStore`, `AuditLog` or
+`TeamAuditLog` (tests/unit/test_layering.py checks that). On a team store (PostgreSQL) the audit log is
+the team's chain in the store; on this workstation's SQLite it is audit.jsonl in the home.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from vms_desk.jobs.engine import Engine
 from vms_desk.jobs.store import JobStore
 from vms_desk.paths import HOME_ENV, home_dir
 from vms_desk.settings import Settings
+from vms_desk.store.audit_chain import TeamAuditLog
 from vms_desk.store.open import open_database, store_url
 from vms_desk.vendors.http_client import make_http_client
 from vms_desk.workstation.servers import PasswordVault, ServersStore
@@ -130,7 +132,8 @@ class Workstation:
         settings = open_settings(folder, notices)
         store = JobStore(open_database(store_url(settings.store_url, folder)))
         store.mark_interrupted()
-        audit = AuditLog(folder)
+        # A team keeps one chain in its store; a workstation on its own SQLite keeps audit.jsonl.
+        audit: AuditTrail = TeamAuditLog(store.db) if store.db.engine == "postgresql" else AuditLog(folder)
         servers = ServersStore(folder, vault)
         try:
             servers.load()
