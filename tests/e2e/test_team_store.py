@@ -147,3 +147,11 @@ def test_two_workstations_and_a_supervisor_share_one_team_store(
             assert sha256(Path(file["path"])) == file["sha256"]  # the bytes on disk, hashed here
     listed = json.loads(cli(homes["sup"], "jobs", "--json").stdout)
     assert sorted((j["workstation"], j["state"]) for j in listed) == [("ws-a", "done"), ("ws-b", "done")]
+    # Both workstations' exports and the resume are in the one team chain, which verifies.
+    chain = cli(homes["sup"], "audit", "verify")
+    assert chain.returncode == 0, chain.stderr
+    audit = cli(homes["sup"], "audit", "--json")
+    entries = json.loads(audit.stdout)
+    by = {(e["workstation"], e.get("job_id")) for e in entries}
+    assert ("ws-a", resumed[0]["job_id"]) in by  # the entries name the workstation that did it
+    assert ("ws-b", finished_b["job_id"]) in by

@@ -65,6 +65,7 @@ def new_entry(
     fields: dict[str, Any],
     *,
     verbatim: dict[str, Any] | None = None,
+    workstation: str | None = None,
 ) -> dict[str, Any]:
     """The next entry of a chain (who, when, where from, what, outcome), hashed. `fields` are scrubbed of
     secrets; `verbatim` fields are not (an imported entry must keep the bytes its own hash covers, and it
@@ -75,7 +76,7 @@ def new_entry(
         "seq": seq,
         "time": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         "user": _user(),
-        "workstation": platform.node(),
+        "workstation": workstation or platform.node(),
         "action": action,
         "outcome": outcome,
         **scrub(fields),
@@ -106,7 +107,8 @@ class AuditTrail(Protocol):
 class AuditLog:
     """Appends hash-chained entries; safe for the GUI and the CLI writing at once."""
 
-    def __init__(self, home: Path) -> None:
+    def __init__(self, home: Path, *, workstation: str | None = None) -> None:
+        self.workstation = workstation  # the name entries carry (default: the host name)
         self.path = home / LOG_NAME
         self.head_path = home / HEAD_NAME
         self.lock_path = home / "audit.lock"
@@ -120,7 +122,7 @@ class AuditLog:
         """Append one entry (who, when, where from, what, outcome) and return it."""
         with locked(self.lock_path):
             seq, prev = self._head()
-            entry = new_entry(seq + 1, prev, action, outcome, fields)
+            entry = new_entry(seq + 1, prev, action, outcome, fields, workstation=self.workstation)
             line = canonical(entry) + b"\n"
             with self.path.open("ab") as handle:
                 handle.write(line)

@@ -32,8 +32,9 @@ IMPORT_BATCH = 200  # imported entries per transaction: a short hold on the lock
 class TeamAuditLog:
     """The AuditTrail of a store database (the team's PostgreSQL; SQLite runs it the same way in tests)."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, workstation: str | None = None) -> None:
         self.db = db
+        self.workstation = workstation  # the name entries carry (default: the host name)
 
     @property
     def where(self) -> str:
@@ -91,7 +92,9 @@ class TeamAuditLog:
         self.db.serialise(conn, AUDIT_LOCK)
         last = conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
         seq, prev = (int(last["seq"]), str(last["hash"])) if last else (0, GENESIS)
-        entry = new_entry(seq + 1, prev, action, outcome, fields, verbatim=verbatim)
+        entry = new_entry(
+            seq + 1, prev, action, outcome, fields, verbatim=verbatim, workstation=self.workstation
+        )
         conn.execute(
             "INSERT INTO audit (seq, prev, hash, entry, origin) VALUES (?, ?, ?, ?, ?)",
             (entry["seq"], prev, entry["hash"], canonical(entry).decode("utf-8"), origin),

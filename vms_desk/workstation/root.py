@@ -133,7 +133,12 @@ class Workstation:
         store = JobStore(open_database(store_url(settings.store_url, folder)))
         store.mark_interrupted()
         # A team keeps one chain in its store; a workstation on its own SQLite keeps audit.jsonl.
-        audit: AuditTrail = TeamAuditLog(store.db) if store.db.engine == "postgresql" else AuditLog(folder)
+        name = workstation_name(settings)
+        audit: AuditTrail = (
+            TeamAuditLog(store.db, workstation=name)
+            if store.db.engine == "postgresql"
+            else AuditLog(folder, workstation=name)
+        )
         servers = ServersStore(folder, vault)
         try:
             servers.load()
@@ -154,7 +159,7 @@ class Workstation:
             overall=settings.overall,
             poll=poll_policy(settings),
             stall_limits=settings.stall_limits,
-            workstation=workstation_name(settings),
+            workstation=name,
         )
         cases = CaseBook(store.db, audit)
         return cls(folder, settings, store, audit, servers, passwords, http, pool, engine, cases, notices)
