@@ -224,6 +224,7 @@ def test_export_through_the_gui_and_play_it(qloop, qtbot, home: Path, sim_factor
             assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
             assert "snapshots/" in player.note()
             assert "manifest is unchanged" in player.note()
+            await parts.workstation.engine.writer.drain()  # the note is written off the GUI thread
             events = parts.workstation.store.events(record.id)
             assert f"Snapshot snapshots/{shot.name}" in events[-1].detail
             assert "manifest is unchanged" in events[-1].detail

@@ -236,6 +236,7 @@ async def test_a_snapshot_is_noted_in_the_jobs_events_not_in_the_manifest(home, 
         text = parts.window.evidence.snapshot_taken(shot)
         assert text.startswith(f"Snapshot saved as snapshots/{shot.name} and noted in the job's history")
         assert parts.window.status_text.text() == text
+        await parts.workstation.engine.writer.drain()  # the note is written off the GUI thread
         last = parts.workstation.store.events(job_id)[-1]
         assert last.state is JobState.DONE
         assert f"Snapshot snapshots/{shot.name} ({shot.stat().st_size} bytes, SHA-256 " in last.detail

@@ -3,7 +3,6 @@ evidence browser, and player snapshots (saved apart from the hashed files and no
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,15 +12,12 @@ from PySide6.QtCore import QObject, Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog, QWidget
 
-from vms_desk.core.errors import VmsDeskError
 from vms_desk.evidence.hashing import sha256_file
 from vms_desk.jobs.records import JobRecord
 from vms_desk.ui.jobs.model import JobTableModel
 from vms_desk.ui.player.player import SNAPSHOT_FOLDER, Player, clock_text
 from vms_desk.ui.player.preview_pane import PreviewPane
 from vms_desk.workstation.tasks import TaskSet
-
-log = logging.getLogger(__name__)
 
 WINDOW_PLAYER = "previewPlayer"  # `player` names the pane's player: one widget per object name
 
@@ -156,12 +152,9 @@ class EvidenceActions(QObject):
             f"{f' from {source.name}' if source else ''} at {at}. It is kept apart from the exported "
             "files; the manifest is unchanged."
         )
-        try:
-            self.engine.store.add_event(job.id, detail)
-        except VmsDeskError as exc:
-            log.warning("snapshot event not stored: %s (%s)", exc, exc.detail)
-            text = f"Snapshot saved as {where}, but it could not be noted in the job's history: {exc}"
-        else:
-            text = f"Snapshot saved as {where} and noted in the job's history (the manifest is unchanged)."
+        # On the store's writer thread, not here: a team store is a network away. A failure is logged
+        # there, and an unreachable store only delays the note (the writer waits for it).
+        self.engine.writer.post(self.engine.store.add_event, job.id, detail)
+        text = f"Snapshot saved as {where} and noted in the job's history (the manifest is unchanged)."
         self._status(text, 10000)
         return text
