@@ -97,15 +97,21 @@ class Composition:
     workstation: Workstation
     window: MainWindow
     settings: QSettings
+    resuming: asyncio.Task[object] | None = None
 
     def start(self, *, restore: bool = True) -> None:
-        """Load jobs and servers into the window, start the engine, resume interrupted jobs."""
+        """Load jobs and servers into the window, start the engine, resume interrupted jobs (in the
+        background: the store's calls run on its writer thread)."""
         self.window.start(restore=restore)
         self.workstation.engine.start()
-        self.workstation.engine.resume_interrupted()
+        self.resuming = asyncio.get_running_loop().create_task(
+            self.workstation.engine.resume_interrupted(), name="resume-interrupted"
+        )
 
     async def aclose(self) -> None:
         """Stop the engine (running jobs become resumable), log out, close the HTTP client."""
+        if self.resuming is not None:
+            await asyncio.gather(self.resuming, return_exceptions=True)
         await self.workstation.engine.stop()
         await self.window.shutdown()
         await self.workstation.aclose()

@@ -82,7 +82,7 @@ async def _resume(
         if progress is not None:
             engine.add_listener(progress.on_record)
             engine.add_progress_listener(progress.on_progress)
-        resumed = engine.resume_interrupted(wanted)
+        resumed = await engine.resume_interrupted(wanted)
         # Ctrl-C: the running jobs become interrupted again (engine.stop), for the next resume.
         await engine.run_until_idle()
         return [store.get(r.id) for r in resumed], store

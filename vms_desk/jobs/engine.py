@@ -331,20 +331,22 @@ class Engine:
         if record.id in self._tasks or record.state.active or record.state is JobState.QUEUED:
             raise JobBusy("Cancel the job before removing it.")
 
-    def resume_interrupted(self, only: Collection[str] | None = None) -> list[JobRecord]:
+    async def resume_interrupted(self, only: Collection[str] | None = None) -> list[JobRecord]:
         """Mark the jobs of processes that are gone `interrupted`, then take every interrupted job of this
         workstation (or those with an id in `only`) nobody else runs and queue it to resume where it
         stopped (the GUI's start-up, `vms-desk resume`). Another workstation's job is left alone: its
-        files and .part are on that computer; a supervisor reassigns it to move it."""
-        for record in self.store.mark_interrupted():
+        files and .part are on that computer; a supervisor reassigns it to move it. The store's calls
+        run on its writer thread (a team store is a network away from the GUI thread)."""
+        call, store = self.writer.call, self.store
+        for record in await call(store.mark_interrupted):
             self._listeners.record(record)
         resumed = []
-        for record in self.store.jobs([JobState.INTERRUPTED]):
+        for record in await call(store.jobs, [JobState.INTERRUPTED]):
             if only is not None and record.id not in only:
                 continue
             if not self.owns(record):
                 continue
-            claimed = self.store.claim(record.id, self.owner, LEASE_SECONDS)
+            claimed = await call(store.claim, record.id, self.owner, LEASE_SECONDS)
             if claimed is None:
                 continue
             resumed.append(claimed)

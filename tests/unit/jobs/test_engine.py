@@ -327,7 +327,7 @@ async def test_stop_interrupts_and_the_next_engine_resumes_the_same_export(
     assert engine.store.get(record.id).state is JobState.INTERRUPTED
 
     later = engine_for(tmp_path, http, credentials)
-    assert [r.id for r in later.resume_interrupted()] == [record.id]
+    assert [r.id for r in await later.resume_interrupted()] == [record.id]
     await later.run_until_idle()
     final = later.store.get(record.id)
     assert final.state is JobState.DONE, final.error

@@ -75,7 +75,7 @@ async def test_files_saved_before_the_stop_are_kept_and_a_tampered_one_is_fetche
 
     sim.state.faults.update(throttle_bps=0)
     later = _engine(tmp_path, http, server)
-    assert [r.id for r in later.resume_interrupted()] == [job.id]
+    assert [r.id for r in await later.resume_interrupted()] == [job.id]
     await later.run_until_idle()
 
     final = later.store.get(job.id)
@@ -124,7 +124,7 @@ async def test_a_job_stopped_while_verifying_ends_without_its_released_export(
     posts = len(sim.state.find("/export/archive", "POST"))
 
     later = _engine(tmp_path, http, server)
-    later.resume_interrupted()
+    await later.resume_interrupted()
     await later.run_until_idle()
 
     final = later.store.get(job.id)

@@ -33,8 +33,8 @@ async def test_only_the_workstation_that_queued_a_job_resumes_it_until_a_supervi
     theirs = store.add(new_record(tmp_path, JobState.INTERRUPTED, workstation="ws-a"), "i")
     mine = store.add(new_record(tmp_path, JobState.INTERRUPTED, workstation="ws-b"), "i")
     engine_b = _engine(store, http, "ws-b")
-    assert [r.id for r in engine_b.resume_interrupted(only={mine.id})] == [mine.id]
-    assert engine_b.resume_interrupted(only={theirs.id}) == []  # ws-a's files are on ws-a
+    assert [r.id for r in await engine_b.resume_interrupted(only={mine.id})] == [mine.id]
+    assert await engine_b.resume_interrupted(only={theirs.id}) == []  # ws-a's files are on ws-a
     await engine_b.writer.call(store.move, theirs.id, JobState.FAILED, "gave up", error="x")
     with pytest.raises(JobBusy, match="belongs to workstation ws-a"):
         await engine_b.retry(theirs.id)
@@ -83,5 +83,5 @@ async def test_a_running_engine_marks_a_dead_workstations_job_interrupted_when_i
             break
     assert store.get(dead.id).state is JobState.INTERRUPTED
     assert JobState.INTERRUPTED in seen
-    assert engine_b.resume_interrupted() == []  # and ws-b does not take it
+    assert await engine_b.resume_interrupted() == []  # and ws-b does not take it
     await engine_b.stop()
