@@ -89,6 +89,11 @@ class _Conn:
         query = sql.replace("%", "%%").replace("?", "%s") if params else sql
         return self.conn.execute(query, tuple(params) if params else None)
 
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        # psycopg sends the rows in pipeline mode: one round trip for many, not one each.
+        with self.conn.cursor() as cursor:
+            cursor.executemany(sql.replace("%", "%%").replace("?", "%s"), [tuple(r) for r in rows])
+
 
 class PostgresDatabase:
     """One PostgreSQL database; see the module docstring."""
