@@ -125,7 +125,7 @@ class PostgresDatabase:
         """A sentence for the user: unreachable (worth waiting out) or refused."""
         if isinstance(exc, psycopg.OperationalError) and _is_connection_problem(exc):
             return StoreUnreachable(
-                f"The team store {self.where} is unreachable; work goes on and is recorded when it is back.",
+                f"The team store {self.where} is unreachable; exports go on and are recorded when it is back.",
                 detail=str(exc).strip(),
             )
         return StorageError(
