@@ -9,6 +9,9 @@ SQL of its own, only where and when the store's own calls run.
 - `progress(job_id, **changes)`: bytes and percentages, coalesced: the latest value of each field
   wins and every job's pending progress goes out in one commit, at most once per `interval`.
 Reads go through `call` as well, so that they see every write queued before them.
+
+Health listeners hear when a call finds the store unreachable (a team server down) and when a later
+call gets through again: the window's one line about the team store.
 """
 
 from __future__ import annotations
@@ -20,12 +23,14 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol, TypeVar
 
-from vms_desk.core.errors import VmsDeskError
+from vms_desk.core.errors import StorageError, VmsDeskError
+from vms_desk.store.database import StoreUnreachable
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 PROGRESS_INTERVAL = 1.0  # seconds between progress commits, for all jobs together
+HealthListener = Callable[[StorageError | None], None]  # the outage, or None: reachable again
 
 
 class ProgressStore(Protocol):
@@ -45,6 +50,15 @@ class StoreWriter:
         self._pending: dict[str, dict[str, Any]] = {}
         self._flush_at: asyncio.TimerHandle | None = None
         self._last_flush = -float("inf")
+        self._health: list[HealthListener] = []
+        self._unreachable = False  # touched on the writer thread only
+
+    def add_health_listener(self, callback: HealthListener) -> Callable[[], None]:
+        """Call `callback(StoreUnreachable)` when a write finds the store unreachable and
+        `callback(None)` when one gets through after that (on the writer thread); returns a function
+        that unsubscribes."""
+        self._health.append(callback)
+        return lambda: self._health.remove(callback)
 
     # --- ordered writes and reads -----------------------------------------------------------------------
     async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -62,7 +76,27 @@ class StoreWriter:
             self._executor = concurrent.futures.ThreadPoolExecutor(
                 max_workers=1, thread_name_prefix="job-store"
             )
-        return self._executor.submit(fn, *args, **kwargs)
+        return self._executor.submit(self._watched, fn, *args, **kwargs)
+
+    def _watched(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run `fn` on the writer thread and tell the health listeners what it found of the store."""
+        try:
+            result = fn(*args, **kwargs)
+        except StoreUnreachable as exc:
+            self._unreachable = True
+            self._tell(exc)
+            raise
+        if self._unreachable and fn is not _nothing:
+            self._unreachable = False
+            self._tell(None)
+        return result
+
+    def _tell(self, value: StorageError | None) -> None:
+        for callback in list(self._health):
+            try:
+                callback(value)
+            except Exception:  # a listener's bug must not fail the write
+                log.exception("a store health listener failed")
 
     def _take_progress(self, args: tuple[Any, ...]) -> None:
         """A write about a job goes after that job's pending progress: queue the progress first, so a
@@ -99,7 +133,7 @@ class StoreWriter:
             batch, self._pending = self._pending, {}
             self._submit(self.store.update_many, batch).add_done_callback(_log_failure)
         # The executor runs in order: once a no-op queued last has run, everything before it has.
-        await asyncio.wrap_future(self._submit(lambda: None))
+        await asyncio.wrap_future(self._submit(_nothing))
 
     async def close(self) -> None:
         """Write everything pending, then end the thread (a later write starts a new one)."""
@@ -107,6 +141,10 @@ class StoreWriter:
         if self._executor is not None:
             self._executor.shutdown(wait=False)
             self._executor = None
+
+
+def _nothing() -> None:
+    """The no-op queued last by drain() (it proves nothing about the store)."""
 
 
 def _log_failure(future: concurrent.futures.Future[Any]) -> None:

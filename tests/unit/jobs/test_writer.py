@@ -101,3 +101,34 @@ async def test_an_awaited_write_is_committed_when_it_returns(tmp_path: Path) -> 
     events = await writer.call(store.events, "a")  # a read queued after the note sees it
     assert events[-1].detail == "a note"
     await writer.close()
+
+
+@pytest.mark.asyncio
+async def test_health_listeners_hear_an_unreachable_store_and_its_return(tmp_path: Path) -> None:
+    from vms_desk.store.database import StoreUnreachable
+
+    writer = StoreWriter(CountingStore(tmp_path / "jobs.sqlite3"))
+    heard: list[str | None] = []
+    unsubscribe = writer.add_health_listener(lambda e: heard.append(None if e is None else str(e)))
+    down = StoreUnreachable(
+        "The team store db is unreachable; exports go on and are recorded when it is back."
+    )
+
+    def failing() -> None:
+        raise down
+
+    await writer.call(lambda: 1)
+    assert heard == []  # reachable all along: nothing to say
+    for _ in range(2):
+        with pytest.raises(StoreUnreachable):
+            await writer.call(failing)
+    await writer.drain()  # a no-op proves nothing about the store
+    assert heard == [str(down), str(down)]
+    await writer.call(lambda: 2)
+    await writer.call(lambda: 3)
+    assert heard == [str(down), str(down), None]  # back, said once
+    unsubscribe()
+    with pytest.raises(StoreUnreachable):
+        await writer.call(failing)
+    assert len(heard) == 3
+    await writer.close()
