@@ -13,12 +13,14 @@
 from __future__ import annotations
 
 import os
+import select
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import Any
 
 import psycopg
+from psycopg import pq
 from psycopg.rows import dict_row
 
 from vms_desk.core.errors import InputError, StorageError
@@ -111,8 +113,9 @@ class PostgresDatabase:
     # --- connections ----------------------------------------------------------------------------------
     def _connection(self) -> psycopg.Connection[dict[str, Any]]:
         conn: psycopg.Connection[dict[str, Any]] | None = getattr(self._local, "conn", None)
-        if conn is not None and not conn.closed and not conn.broken:
+        if conn is not None and not conn.closed and not conn.broken and _still_open(conn):
             return conn
+        self._drop()
         params = dict(self.params)
         password = self._password or stored_password(params)
         if password:
@@ -125,7 +128,8 @@ class PostgresDatabase:
         """A sentence for the user: unreachable (worth waiting out) or refused."""
         if isinstance(exc, psycopg.OperationalError) and _is_connection_problem(exc):
             return StoreUnreachable(
-                f"The team store {self.where} is unreachable; exports go on and are recorded when it is back.",
+                f"The team store {self.where} is unreachable; "
+                "exports go on and are recorded when it is back.",
                 detail=str(exc).strip(),
             )
         return StorageError(
@@ -194,6 +198,26 @@ class PostgresDatabase:
     def close(self) -> None:
         """Close this thread's connection."""
         self._drop()
+
+
+def _still_open(conn: psycopg.Connection[Any]) -> bool:
+    """False when the server closed this idle connection (it restarted, or an administrator ended it):
+    something arrived although no query runs. Seen without a round trip, so the first read or write
+    after a team server's restart goes to a new connection instead of failing."""
+    # A server going away sends its reason first and closes after: read until nothing is left (the
+    # end of the stream then fails), a few times at most.
+    for _ in range(4):
+        try:
+            readable, _, _ = select.select([conn.fileno()], [], [], 0)
+        except (OSError, ValueError):
+            return False
+        if not readable:
+            return conn.pgconn.status == pq.ConnStatus.OK
+        try:
+            conn.pgconn.consume_input()
+        except psycopg.OperationalError:
+            return False
+    return False
 
 
 def _is_connection_problem(exc: psycopg.OperationalError) -> bool:

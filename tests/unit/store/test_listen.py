@@ -104,16 +104,17 @@ def test_jobs_changed_together_arrive_as_one_batch(listening: Any, tmp_path: Pat
 
 
 def test_an_outage_is_reported_and_followed_by_a_re_read(
-    listening: Any, postgres: Any, pg_url: str, tmp_path: Path
+    listening: Any, postgres: Any, tmp_path: Path
 ) -> None:
-    _db, listener, heard = listening
+    db, listener, heard = listening
     postgres.restart_after(1.5)  # blocks while the server is down
     lost = heard.states.get(timeout=5)
     assert isinstance(lost, StoreUnreachable)
     assert "is unreachable" in str(lost)
     assert heard.states.get(timeout=10) is None  # back
     assert heard.next_ids(10)[1] is None  # what changed meanwhile was not heard: re-read everything
-    record = JobStore(PostgresDatabase(pg_url)).add(new_record(tmp_path), "after the outage")
+    # The store's own connection, open before the outage, is replaced rather than failing once.
+    record = JobStore(db).add(new_record(tmp_path), "after the outage")
     assert heard.next_ids()[1] == frozenset({record.id})
     started = time.monotonic()
     listener.stop()
