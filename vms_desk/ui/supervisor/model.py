@@ -1,8 +1,18 @@
-"""The board's table model (one row per job, COL_* columns, raw values in SortRole) and its filter proxy."""
+"""The board's table model (one row per job, COL_* columns, raw values in SortRole) and its filter proxy.
+
+A team store holds 100,000 jobs and more, so the model holds a window of them: the first page of the
+jobs the filter matches (newest first), and the next page each time the view scrolls to the end
+(canFetchMore/fetchMore). The store runs the filter (JobQuery, in SQL); every read runs on the
+BoardReader's thread and its result is applied here, on the GUI thread. Live updates re-read only
+the jobs that changed and put them in place: a job in the window is replaced, a new one inside the
+window's range is inserted where it belongs, one that no longer matches leaves. On SQLite, which has
+no NOTIFY, `poll()` asks for the jobs written since the last look.
+"""
 
 from __future__ import annotations
 
-from datetime import tzinfo
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta, tzinfo
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -11,12 +21,16 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
+    Signal,
 )
 from PySide6.QtGui import QBrush, QColor
 
+from vms_desk.core.errors import StorageError
 from vms_desk.core.jobstate import JobState
 from vms_desk.core.times import local_zone, zone_label
+from vms_desk.jobs.query import JobQuery
 from vms_desk.jobs.records import JobRecord
+from vms_desk.jobs.store import JobStore
 from vms_desk.present.board import (
     BoardFilter,
     clock_text,
@@ -27,6 +41,7 @@ from vms_desk.present.board import (
     state_text,
 )
 from vms_desk.present.job_text import format_span
+from vms_desk.ui.supervisor.reader import BoardReader
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -65,15 +80,54 @@ RecordRole = Qt.ItemDataRole.UserRole + 1
 SortRole = Qt.ItemDataRole.UserRole + 2  # raw values: times sort as times, sizes as numbers
 
 _RED, _ORANGE = "#c62828", "#e65100"
+PAGE = 200  # jobs per read: a screenful several times over, decoded in a few milliseconds
+POLL_LIMIT = 500  # more changes than this since the last poll: re-read the window instead
+# A poll looks this far back before the newest change it saw: two processes' commits may land in
+# another order than their clocks read (a job already up to date is left alone).
+POLL_OVERLAP = timedelta(seconds=2)
+
+
+def _key(record: JobRecord) -> tuple[datetime, str]:
+    """The board's order, newest first: by this key, descending."""
+    return record.created, record.id
 
 
 class BoardModel(QAbstractTableModel):
-    """Every job in the store, newest first."""
+    """The jobs the filter matches, newest first, read from the store a page at a time (see the module
+    docstring); without a store, `load()` sets the rows.
 
-    def __init__(self, parent: QObject | None = None, zone: tzinfo | None = None) -> None:
+    Signals:
+        loaded(): a read was applied (a page, a re-read, live changes); counts may have changed.
+        readFailed(object): a read failed; the StorageError says why in a sentence.
+    """
+
+    loaded = Signal()
+    readFailed = Signal(object)  # noqa: N815 - Qt signal naming
+
+    def __init__(
+        self,
+        parent: QObject | None = None,
+        zone: tzinfo | None = None,
+        *,
+        store: JobStore | None = None,
+        page_size: int = PAGE,
+    ) -> None:
         super().__init__(parent)
         self._jobs: list[JobRecord] = []
+        self._rows: dict[str, int] | None = {}  # id -> row; None: to be rebuilt
         self.zone = zone or local_zone()
+        self.store = store
+        self.page_size = page_size
+        self.reader = BoardReader(self)
+        self.query = JobQuery()
+        self.matching: int | None = None  # jobs the query matches in the store
+        self.total: int | None = None  # jobs in the store
+        self._more = False  # the store holds matching jobs older than the last row
+        self._fetching = False
+        self._generation = 0  # bumped by open(): reads asked under an older query are dropped
+        self._last_write: datetime | None = None  # the newest `updated` seen (SQLite's poll)
+        self._polling = False
+        self._counting = False
 
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
         """Number of jobs (a flat table)."""
@@ -164,30 +218,256 @@ class BoardModel(QAbstractTableModel):
             return QBrush(QColor(_RED))
         return None
 
-    # --- updates ---------------------------------------------------------------------------------
+    # --- reading from the store ------------------------------------------------------------------
+    def open(self, query: JobQuery, then: Callable[[], None] | None = None) -> None:
+        """Show the jobs `query` matches: its first page replaces the rows once it is read."""
+        store = self._need_store()
+        self._generation += 1
+        generation = self._generation
+        self.query = query
+        self._fetching = True
+        size = self.page_size
+
+        def read() -> tuple[list[JobRecord], int, int, datetime | None]:
+            return store.page(query, size), store.count(query), store.count(), store.last_change()
+
+        def apply(result: tuple[list[JobRecord], int, int, datetime | None]) -> None:
+            if generation != self._generation:
+                return
+            rows, self.matching, self.total, last = result
+            self.beginResetModel()
+            self._jobs = rows
+            self._rows = None
+            self._more = len(rows) == size
+            self._fetching = False
+            self.endResetModel()
+            self._saw(last)
+            self.loaded.emit()
+            if then is not None:
+                then()
+
+        self.reader.submit(read, apply, self._failed(generation))
+
+    def canFetchMore(self, parent: AnyIndex = QModelIndex()) -> bool:  # noqa: B008, N802
+        """True while the store holds older matching jobs than the last row and none is being read."""
+        return not parent.isValid() and self._more and not self._fetching and self.store is not None
+
+    def fetchMore(self, parent: AnyIndex = QModelIndex()) -> None:  # noqa: B008, N802
+        """Read the next page (older jobs); the view asks when it shows the last row."""
+        if not self.canFetchMore(parent):
+            return
+        store = self._need_store()
+        generation, query, size = self._generation, self.query, self.page_size
+        last = self._jobs[-1] if self._jobs else None
+        self._fetching = True
+
+        def apply(rows: list[JobRecord]) -> None:
+            if generation != self._generation:
+                return
+            self._fetching = False
+            self._more = len(rows) == size
+            known = self._index()
+            rows = [r for r in rows if r.id not in known]
+            if rows:
+                self.beginInsertRows(QModelIndex(), len(self._jobs), len(self._jobs) + len(rows) - 1)
+                self._jobs.extend(rows)
+                self._rows = None
+                self.endInsertRows()
+            self.loaded.emit()
+
+        self.reader.submit(lambda: store.page(query, size, before=last), apply, self._failed(generation))
+
+    def reread(self, ids: Iterable[str]) -> None:
+        """Another process changed these jobs: read them and put them in place (or take them out)."""
+        store = self._need_store()
+        wanted = frozenset(ids)
+        if not wanted:
+            return
+
+        def apply(found: dict[str, JobRecord]) -> None:
+            self.changed(found.values(), gone=wanted - found.keys())
+            self._recount()
+
+        self.reader.submit(lambda: store.get_many(wanted), apply, self._failed(self._generation))
+
+    def reread_all(self, then: Callable[[], None] | None = None) -> None:
+        """Read the rows shown again (after an outage: what changed meanwhile was not heard); `then`
+        runs once they are in place."""
+        store = self._need_store()
+        generation, query = self._generation, self.query
+        size = max(self.page_size, len(self._jobs))
+
+        def read() -> tuple[list[JobRecord], int, int, datetime | None]:
+            return store.page(query, size), store.count(query), store.count(), store.last_change()
+
+        def apply(result: tuple[list[JobRecord], int, int, datetime | None]) -> None:
+            if generation != self._generation:
+                return
+            fresh, self.matching, self.total, last = result
+            self._resync(fresh, complete=len(fresh) < size)
+            self._saw(last)
+            self.loaded.emit()
+            if then is not None:
+                then()
+
+        self.reader.submit(read, apply, self._failed(generation))
+
+    def poll(self) -> None:
+        """SQLite: read the jobs written since the last look (another process, e.g. a CLI export)."""
+        if self._polling or self.store is None:
+            return
+        store, since = self.store, self._last_write
+        after = since - POLL_OVERLAP if since is not None else None
+        self._polling = True
+
+        def apply(rows: list[JobRecord]) -> None:
+            self._polling = False
+            if len(rows) == POLL_LIMIT:
+                self.reread_all()
+                return
+            self.changed(rows)
+            if rows:
+                self._saw(max(r.updated for r in rows))
+                self._recount()
+
+        def failed(error: StorageError) -> None:
+            self._polling = False
+            self.readFailed.emit(error)
+
+        self.reader.submit(lambda: store.changed_since(after, POLL_LIMIT), apply, failed)
+
+    def _recount(self) -> None:
+        """Read the counts again (after live changes), one read at a time."""
+        if self._counting or self.store is None:
+            return
+        store, query, generation = self.store, self.query, self._generation
+        self._counting = True
+
+        def apply(result: tuple[int, int]) -> None:
+            self._counting = False
+            if generation == self._generation:
+                self.matching, self.total = result
+                self.loaded.emit()
+
+        def failed(error: StorageError) -> None:
+            self._counting = False
+            self.readFailed.emit(error)
+
+        self.reader.submit(lambda: (store.count(query), store.count()), apply, failed)
+
+    def _failed(self, generation: int) -> Callable[[StorageError], None]:
+        def failed(error: StorageError) -> None:
+            if generation == self._generation:
+                self._fetching = False
+            self.readFailed.emit(error)
+
+        return failed
+
+    def _need_store(self) -> JobStore:
+        if self.store is None:
+            raise RuntimeError("this board model has no store to read from")
+        return self.store
+
+    def _saw(self, last: datetime | None) -> None:
+        if last is not None and (self._last_write is None or last > self._last_write):
+            self._last_write = last
+
+    def close(self) -> None:
+        """End the reader thread (after the reads asked); it closes its store connection first."""
+        store = self.store
+        self.reader.close(store.db.close if store is not None else None)
+
+    # --- putting records in place -----------------------------------------------------------------
+    def _index(self) -> dict[str, int]:
+        if self._rows is None:
+            self._rows = {r.id: i for i, r in enumerate(self._jobs)}
+        return self._rows
+
+    def _in_window(self, record: JobRecord) -> bool:
+        """True when the job belongs among the rows held: not older than the last one, unless every
+        matching job is held (then it belongs anywhere)."""
+        return not self._more or not self._jobs or _key(record) >= _key(self._jobs[-1])
+
+    def _position(self, record: JobRecord) -> int:
+        """Where the job goes, newest first (binary search)."""
+        low, high, key = 0, len(self._jobs), _key(record)
+        while low < high:
+            middle = (low + high) // 2
+            if _key(self._jobs[middle]) > key:
+                low = middle + 1
+            else:
+                high = middle
+        return low
+
+    def _remove(self, row: int) -> None:
+        self.beginRemoveRows(QModelIndex(), row, row)
+        del self._jobs[row]
+        self._rows = None
+        self.endRemoveRows()
+
+    def changed(self, records: Iterable[JobRecord], gone: Iterable[str] = ()) -> None:
+        """Jobs changed: replace the rows held, insert new matching ones inside the window, drop ones
+        that no longer match, and the `gone` ones (removed from the store)."""
+        for record in records:
+            row = self._index().get(record.id)
+            if not self.query.matches(record):
+                if row is not None:
+                    self._remove(row)
+                continue
+            if row is None:
+                if self._in_window(record):
+                    position = self._position(record)
+                    self.beginInsertRows(QModelIndex(), position, position)
+                    self._jobs.insert(position, record)
+                    self._rows = None
+                    self.endInsertRows()
+                continue
+            held = self._jobs[row]
+            if record.updated < held.updated or record == held:
+                continue  # older than what is shown (a read that crossed a newer write), or the same
+            self._jobs[row] = record
+            self.dataChanged.emit(self.index(row, 0), self.index(row, COLUMNS - 1))
+        for job_id in gone:
+            row = self._index().get(job_id)
+            if row is not None:
+                self._remove(row)
+        self.loaded.emit()
+
+    def _resync(self, fresh: list[JobRecord], *, complete: bool) -> None:
+        """Make the rows the store's `fresh` newest ones: drop held rows in their range that are not
+        among them (`complete`: fresh holds every matching job), then put each fresh one in place."""
+        ids = {r.id for r in fresh}
+        floor = None if complete or not fresh else _key(fresh[-1])
+        for row in reversed(range(len(self._jobs))):
+            held = self._jobs[row]
+            if held.id not in ids and (floor is None or _key(held) >= floor):
+                self._remove(row)
+        self._more = not complete
+        self.changed(fresh)
+
     def load(self, records: list[JobRecord]) -> None:
-        """Replace every row."""
+        """Replace every row (a model without a store)."""
         self.beginResetModel()
-        self._jobs = sorted(records, key=lambda r: (r.created, r.id), reverse=True)
+        self._jobs = sorted(records, key=_key, reverse=True)
+        self._rows = None
+        self._more = False
+        self.matching = self.total = len(self._jobs)
         self.endResetModel()
 
     def upsert(self, job: JobRecord) -> None:
-        """A new job at the top, or a known one's new record."""
-        row = next((i for i, r in enumerate(self._jobs) if r.id == job.id), -1)
-        if row < 0:
-            self.beginInsertRows(QModelIndex(), 0, 0)
-            self._jobs.insert(0, job)
-            self.endInsertRows()
-            return
-        self._jobs[row] = job
-        self.dataChanged.emit(self.index(row, 0), self.index(row, COLUMNS - 1))
+        """A new job in its place, or a known one's new record (this workstation's engine, an action)."""
+        known = job.id in self._index()
+        self.changed([job])
+        if not known and job.id in self._index() and self.total is not None and self.matching is not None:
+            self.total += 1
+            self.matching += 1
 
     def records(self) -> list[JobRecord]:
-        """Every record, newest first."""
+        """Every record held, newest first."""
         return list(self._jobs)
 
     def values(self, column: int) -> list[str]:
-        """The distinct texts of a column, sorted (the filter combos' choices)."""
+        """The distinct texts of a column among the rows held, sorted."""
         return sorted({self._text(j, column) for j in self._jobs} - {""}, key=str.casefold)
 
 
