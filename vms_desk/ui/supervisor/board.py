@@ -217,12 +217,13 @@ class SupervisorBoard(QWidget):
         if not self.watch.live and not self._poll.isActive():
             self._poll.start()
         store = self.workstation.store
+        # The first page first: the choice lists (a scan of every job) can come a moment later.
+        self.model.open(self.current_filter().query(), then=self._first_page)
         self.model.reader.submit(
             lambda: {column: store.choices(field) for column, field in _CHOICE_FIELDS.items()},
             self._fill_choices,
             self.model.readFailed.emit,
         )
-        self.model.open(self.current_filter().query(), then=self._first_page)
         self.proxy.set_filter(self.current_filter())
         self.cases.refresh()
         self._show_problem(self.watch.problem)
