@@ -88,8 +88,10 @@ MIGRATIONS: tuple[str, ...] = (
     # more; decoding them all for every look was seconds). `server_label` is the board's vendor/server
     # text, `verified_ok` the last re-verification's result (NULL: never re-verified): both live inside
     # JSON otherwise. The job store keeps them in step with the record on every write. Each filter
-    # column leads an index that ends in the board's order (newest first), so a filtered first page
-    # and its count read an index range; they replace the single-column indexes of steps 1 to 3.
+    # column leads an index in the board's order (newest first), so a filtered first page and its
+    # count read an index range; state and verdict ride along at the end, so that one operator's
+    # failed jobs are found in the index, not row by row. They replace steps 1 to 3's single-column
+    # indexes. `server_label` is indexed for the board's list of servers (its filter is a substring).
     # `updated` is indexed for the SQLite board's poll (PostgreSQL boards hear NOTIFY instead).
     """
     ALTER TABLE jobs ADD COLUMN server_label TEXT NOT NULL DEFAULT '';
@@ -101,10 +103,11 @@ MIGRATIONS: tuple[str, ...] = (
     DROP INDEX jobs_state;
     DROP INDEX jobs_case;
     DROP INDEX jobs_workstation;
-    CREATE INDEX jobs_state_created ON jobs (state, created, id);
-    CREATE INDEX jobs_case_created ON jobs (case_name, created, id);
-    CREATE INDEX jobs_workstation_created ON jobs (workstation, created, id);
-    CREATE INDEX jobs_operator_created ON jobs (operator, created, id);
+    CREATE INDEX jobs_state_created ON jobs (state, created, id, verified_ok);
+    CREATE INDEX jobs_case_created ON jobs (case_name, created, id, state, verified_ok);
+    CREATE INDEX jobs_workstation_created ON jobs (workstation, created, id, state, verified_ok);
+    CREATE INDEX jobs_operator_created ON jobs (operator, created, id, state, verified_ok);
+    CREATE INDEX jobs_server_label ON jobs (server_label);
     CREATE INDEX jobs_updated ON jobs (updated);
     """,
 )
@@ -182,9 +185,10 @@ POSTGRES_MIGRATIONS: tuple[str, ...] = (
     DROP INDEX jobs_state;
     DROP INDEX jobs_case;
     DROP INDEX jobs_workstation;
-    CREATE INDEX jobs_state_created ON jobs (state, created, id);
-    CREATE INDEX jobs_case_created ON jobs (case_name, created, id);
-    CREATE INDEX jobs_workstation_created ON jobs (workstation, created, id);
-    CREATE INDEX jobs_operator_created ON jobs (operator, created, id);
+    CREATE INDEX jobs_state_created ON jobs (state, created, id, verified_ok);
+    CREATE INDEX jobs_case_created ON jobs (case_name, created, id, state, verified_ok);
+    CREATE INDEX jobs_workstation_created ON jobs (workstation, created, id, state, verified_ok);
+    CREATE INDEX jobs_operator_created ON jobs (operator, created, id, state, verified_ok);
+    CREATE INDEX jobs_server_label ON jobs (server_label);
     """,
 )

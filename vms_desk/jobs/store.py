@@ -177,7 +177,13 @@ class JobStore:
         """The distinct non-empty values of a board filter field ('case', 'operator', 'workstation' or
         'server'), sorted as the user reads them."""
         column = BOARD_COLUMNS[field]
-        sql = f"SELECT DISTINCT {column} AS v FROM jobs WHERE {column} IS NOT NULL AND {column} <> ''"  # noqa: S608
+        # Each value found from the index by the next one up (a "loose index scan"): a few dozen
+        # lookups, where DISTINCT would read 100,000 index entries.
+        sql = (
+            f"WITH RECURSIVE found(v) AS (SELECT MIN({column}) FROM jobs UNION ALL "  # noqa: S608
+            f"SELECT (SELECT MIN({column}) FROM jobs WHERE {column} > found.v) FROM found "
+            "WHERE found.v IS NOT NULL) SELECT v FROM found WHERE v IS NOT NULL AND v <> ''"
+        )
         with self.db.read() as conn:
             return sorted((str(r["v"]) for r in conn.execute(sql)), key=str.casefold)
 
