@@ -152,6 +152,7 @@ def _camera(model: BoardModel) -> list[str]:
 async def test_the_model_reads_pages_and_puts_changes_in_place(workstation: Any, jobs: Any) -> None:
     store: JobStore = workstation.store
     model = BoardModel(zone=UTC, store=store, page_size=2)
+    model.recount_interval = 0  # counted after every change here, not at most once a second
     model.open(JobQuery())
     await model.reader.wait()
     assert _camera(model) == ["Yard", "Till"]  # newest first
@@ -192,6 +193,7 @@ async def test_the_model_reads_pages_and_puts_changes_in_place(workstation: Any,
     assert _camera(model) == []
 
     # SQLite has no NOTIFY: a poll finds what another process wrote since the last look.
+    model.polls = True
     model.open(JobQuery())
     await model.reader.wait()
     assert _camera(model) == ["Gate", "Yard"]
@@ -306,6 +308,7 @@ async def test_the_cases_panel_lists_creates_closes_and_reopens(
     qtbot.addWidget(board)
     board.refresh()
     await board.settled()
+    board.tabs.setCurrentWidget(board.cases)  # the case list is read when it is shown
     panel = board.cases
     model = panel.model
     # The tester outlives the widget (it disconnects at teardown): check a model of its own, same rows.

@@ -117,6 +117,8 @@ class SupervisorBoard(QWidget):
         self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.verticalHeader().hide()
+        # Sizing the columns to their contents looks at the rows on screen only, not at every row read.
+        self.table.verticalHeader().setResizeContentsPrecision(0)
         self.cases = CasesPanel(workstation, self)
         self.cases.caseChosen.connect(self.show_case)
         self.tabs = QTabWidget(self, objectName="boardTabs")
@@ -127,6 +129,8 @@ class SupervisorBoard(QWidget):
         jobs_layout.addLayout(self._actions())
         self.tabs.addTab(jobs_tab, "Jobs")
         self.tabs.addTab(self.cases, "Cases")
+        # The case list counts every job: read when it is looked at, not with each refresh of the jobs.
+        self.tabs.currentChanged.connect(lambda index: index == 1 and self._live and self.cases.refresh())
         layout.addWidget(self.tabs)
         self.status = QLabel(self, objectName="boardStatus")
         layout.addWidget(self.status)
@@ -214,18 +218,20 @@ class SupervisorBoard(QWidget):
         self._live = True
         if self._own_watch:
             self.watch.start()
-        if not self.watch.live and not self._poll.isActive():
+        self.model.polls = not self.watch.live
+        if self.model.polls and not self._poll.isActive():
             self._poll.start()
         store = self.workstation.store
         # The first page first: the choice lists (a scan of every job) can come a moment later.
-        self.model.open(self.current_filter().query(), then=self._first_page)
+        self.model.open(self.current_filter().query(), then=self._first_page, recount=True)
         self.model.reader.submit(
             lambda: {column: store.choices(field) for column, field in _CHOICE_FIELDS.items()},
             self._fill_choices,
             self.model.readFailed.emit,
         )
         self.proxy.set_filter(self.current_filter())
-        self.cases.refresh()
+        if self.tabs.currentWidget() is self.cases:
+            self.cases.refresh()
         self._show_problem(self.watch.problem)
 
     async def settled(self) -> None:
@@ -352,8 +358,12 @@ class SupervisorBoard(QWidget):
         free text narrows the rows read."""
         wanted = self.current_filter()
         if self._live and wanted.query() != self.model.query:
+            # The new page replaces every row and the proxy filters those: the rows held now need not
+            # be filtered again on the way out.
+            self.proxy.wanted = wanted
             self.model.open(wanted.query(), then=self._caught_up)
-        self.proxy.set_filter(wanted)
+        else:
+            self.proxy.set_filter(wanted)
         self._count()
 
     def _count(self) -> None:

@@ -11,6 +11,7 @@ no NOTIFY, `poll()` asks for the jobs written since the last look.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta, tzinfo
 
@@ -21,6 +22,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
+    QTimer,
     Signal,
 )
 from PySide6.QtGui import QBrush, QColor
@@ -80,7 +82,8 @@ RecordRole = Qt.ItemDataRole.UserRole + 1
 SortRole = Qt.ItemDataRole.UserRole + 2  # raw values: times sort as times, sizes as numbers
 
 _RED, _ORANGE = "#c62828", "#e65100"
-PAGE = 200  # jobs per read: a screenful several times over, decoded in a few milliseconds
+PAGE = 100  # jobs per read: a few screenfuls, decoded in about 20 ms
+RECOUNT_SECONDS = 1.0  # live changes: the counts are read again at most this often
 POLL_LIMIT = 500  # more changes than this since the last poll: re-read the window instead
 # A poll looks this far back before the newest change it saw: two processes' commits may land in
 # another order than their clocks read (a job already up to date is left alone).
@@ -115,6 +118,14 @@ class BoardModel(QAbstractTableModel):
         super().__init__(parent)
         self._jobs: list[JobRecord] = []
         self._rows: dict[str, int] | None = {}  # id -> row; None: to be rebuilt
+        self._texts: dict[str, tuple[JobRecord, tuple[str, ...]]] = {}  # id -> (record, its cells)
+        self._roles: dict[int, Callable[[JobRecord, int], object]] = {
+            int(Qt.ItemDataRole.DisplayRole): self._text,
+            int(RecordRole): lambda job, _column: job,
+            int(SortRole): self._sort_value,
+            int(Qt.ItemDataRole.ToolTipRole): self._tooltip,
+            int(Qt.ItemDataRole.ForegroundRole): self._colour,
+        }
         self.zone = zone or local_zone()
         self.store = store
         self.page_size = page_size
@@ -125,9 +136,15 @@ class BoardModel(QAbstractTableModel):
         self._more = False  # the store holds matching jobs older than the last row
         self._fetching = False
         self._generation = 0  # bumped by open(): reads asked under an older query are dropped
-        self._last_write: datetime | None = None  # the newest `updated` seen (SQLite's poll)
+        # SQLite: poll() looks for writes newer than the newest `updated` seen. Only then is that read
+        # (PostgreSQL's boards hear NOTIFY, and its `updated` has no index to find the newest by).
+        self.polls = False
+        self._last_write: datetime | None = None
         self._polling = False
-        self._counting = False
+        self.recount_interval = RECOUNT_SECONDS
+        self._counted_at = -float("inf")
+        self._recount_timer = QTimer(self, singleShot=True)
+        self._recount_timer.timeout.connect(lambda: self._count(everything=True))
 
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
         """Number of jobs (a flat table)."""
@@ -152,38 +169,40 @@ class BoardModel(QAbstractTableModel):
         """Cell text, tooltips, colours, the record and the sort value."""
         if not index.isValid() or not 0 <= index.row() < len(self._jobs):
             return None
-        job, column = self._jobs[index.row()], index.column()
-        answer = {
-            Qt.ItemDataRole.DisplayRole: lambda: self._text(job, column),
-            RecordRole: lambda: job,
-            SortRole: lambda: self._sort_value(job, column),
-            Qt.ItemDataRole.ToolTipRole: lambda: self._tooltip(job, column),
-            Qt.ItemDataRole.ForegroundRole: lambda: self._colour(job, column),
-        }.get(role)
-        return answer() if answer is not None else None
+        # The view asks for a dozen roles per cell as it paints: the ones not shown here return at once.
+        answer = self._roles.get(int(role))
+        return answer(self._jobs[index.row()], index.column()) if answer is not None else None
 
-    def _text(self, job: JobRecord, column: int) -> str:
+    def _cells(self, job: JobRecord) -> tuple[str, ...]:
+        """The row's texts, made once per record (each cell is painted, sized and sorted many times)."""
+        cached = self._texts.get(job.id)
+        if cached is not None and cached[0] is job:
+            return cached[1]
         verified = job.verified
-        cells = {
-            COL_CASE: job.case or "",
-            COL_OPERATOR: job.operator or "",
-            COL_WORKSTATION: job.workstation,
-            COL_SERVER: server_label(job),
-            COL_CAMERA: job.camera_name or job.camera_id,
-            COL_REQUESTED: format_span(job.request.span, self.zone),
-            COL_ACTUAL: format_span(job.actual, self.zone) if job.actual else "",
-            COL_STATE: state_text(job),
-            COL_SIZE: human_size(job),
-            COL_SHA: short_sha(job),
-            COL_CLOCK: clock_text(job),
-            COL_VERIFIED: (
+        cells = (
+            job.case or "",
+            job.operator or "",
+            job.workstation,
+            server_label(job),
+            job.camera_name or job.camera_id,
+            format_span(job.request.span, self.zone),
+            format_span(job.actual, self.zone) if job.actual else "",
+            state_text(job),
+            human_size(job),
+            short_sha(job),
+            clock_text(job),
+            (
                 f"{verified.when.astimezone(self.zone):%Y-%m-%d %H:%M} {'ok' if verified.ok else 'FAILED'}"
                 if verified
                 else ""
             ),
-            COL_MESSAGE: job.error,
-        }
-        return cells[column]
+            job.error,
+        )
+        self._texts[job.id] = (job, cells)
+        return cells
+
+    def _text(self, job: JobRecord, column: int) -> str:
+        return self._cells(job)[column]
 
     def _sort_value(self, job: JobRecord, column: int) -> object:
         if column == COL_REQUESTED:
@@ -219,27 +238,32 @@ class BoardModel(QAbstractTableModel):
         return None
 
     # --- reading from the store ------------------------------------------------------------------
-    def open(self, query: JobQuery, then: Callable[[], None] | None = None) -> None:
-        """Show the jobs `query` matches: its first page replaces the rows once it is read."""
+    def open(self, query: JobQuery, then: Callable[[], None] | None = None, *, recount: bool = False) -> None:
+        """Show the jobs `query` matches: its first page replaces the rows once it is read (then `then`
+        runs); the counts follow in a read of their own, so that counting 100,000 jobs never holds the
+        rows back. Every job is counted the first time and with `recount` (a refresh), not on each
+        filter change."""
         store = self._need_store()
         self._generation += 1
         generation = self._generation
         self.query = query
         self._fetching = True
-        size = self.page_size
+        size, polls = self.page_size, self.polls
 
-        def read() -> tuple[list[JobRecord], int, int, datetime | None]:
-            return store.page(query, size), store.count(query), store.count(), store.last_change()
+        def read() -> tuple[list[JobRecord], datetime | None]:
+            return store.page(query, size), (store.last_change() if polls else None)
 
-        def apply(result: tuple[list[JobRecord], int, int, datetime | None]) -> None:
+        def apply(result: tuple[list[JobRecord], datetime | None]) -> None:
             if generation != self._generation:
                 return
-            rows, self.matching, self.total, last = result
+            rows, last = result
             self.beginResetModel()
             self._jobs = rows
             self._rows = None
+            self._texts.clear()
             self._more = len(rows) == size
             self._fetching = False
+            self.matching = None  # counted next
             self.endResetModel()
             self._saw(last)
             self.loaded.emit()
@@ -247,6 +271,7 @@ class BoardModel(QAbstractTableModel):
                 then()
 
         self.reader.submit(read, apply, self._failed(generation))
+        self._count(everything=recount or self.total is None)
 
     def canFetchMore(self, parent: AnyIndex = QModelIndex()) -> bool:  # noqa: B008, N802
         """True while the store holds older matching jobs than the last row and none is being read."""
@@ -294,16 +319,16 @@ class BoardModel(QAbstractTableModel):
         """Read the rows shown again (after an outage: what changed meanwhile was not heard); `then`
         runs once they are in place."""
         store = self._need_store()
-        generation, query = self._generation, self.query
+        generation, query, polls = self._generation, self.query, self.polls
         size = max(self.page_size, len(self._jobs))
 
-        def read() -> tuple[list[JobRecord], int, int, datetime | None]:
-            return store.page(query, size), store.count(query), store.count(), store.last_change()
+        def read() -> tuple[list[JobRecord], datetime | None]:
+            return store.page(query, size), (store.last_change() if polls else None)
 
-        def apply(result: tuple[list[JobRecord], int, int, datetime | None]) -> None:
+        def apply(result: tuple[list[JobRecord], datetime | None]) -> None:
             if generation != self._generation:
                 return
-            fresh, self.matching, self.total, last = result
+            fresh, last = result
             self._resync(fresh, complete=len(fresh) < size)
             self._saw(last)
             self.loaded.emit()
@@ -311,6 +336,7 @@ class BoardModel(QAbstractTableModel):
                 then()
 
         self.reader.submit(read, apply, self._failed(generation))
+        self._count(everything=True)
 
     def poll(self) -> None:
         """SQLite: read the jobs written since the last look (another process, e.g. a CLI export)."""
@@ -337,23 +363,32 @@ class BoardModel(QAbstractTableModel):
         self.reader.submit(lambda: store.changed_since(after, POLL_LIMIT), apply, failed)
 
     def _recount(self) -> None:
-        """Read the counts again (after live changes), one read at a time."""
-        if self._counting or self.store is None:
+        """Count again after live changes: at once, or (when the last count is recent) once the
+        interval is over. A busy team changes jobs many times a second, and counting every job is a
+        scan on PostgreSQL."""
+        if self.store is None or self._recount_timer.isActive():
             return
-        store, query, generation = self.store, self.query, self._generation
-        self._counting = True
+        wait = self._counted_at + self.recount_interval - time.monotonic()
+        if wait <= 0:
+            self._count(everything=True)
+        else:
+            self._recount_timer.start(int(wait * 1000) + 1)
 
-        def apply(result: tuple[int, int]) -> None:
-            self._counting = False
+    def _count(self, *, everything: bool) -> None:
+        """Read how many jobs the query matches (and, with `everything`, how many there are)."""
+        store, query, generation = self._need_store(), self.query, self._generation
+        self._counted_at = time.monotonic()
+
+        def read() -> tuple[int, int | None]:
+            return store.count(query), (store.count() if everything else None)
+
+        def apply(result: tuple[int, int | None]) -> None:
             if generation == self._generation:
-                self.matching, self.total = result
+                self.matching = result[0]
+                self.total = result[1] if result[1] is not None else self.total
                 self.loaded.emit()
 
-        def failed(error: StorageError) -> None:
-            self._counting = False
-            self.readFailed.emit(error)
-
-        self.reader.submit(lambda: (store.count(query), store.count()), apply, failed)
+        self.reader.submit(read, apply, self.readFailed.emit)
 
     def _failed(self, generation: int) -> Callable[[StorageError], None]:
         def failed(error: StorageError) -> None:
@@ -401,6 +436,7 @@ class BoardModel(QAbstractTableModel):
 
     def _remove(self, row: int) -> None:
         self.beginRemoveRows(QModelIndex(), row, row)
+        self._texts.pop(self._jobs[row].id, None)
         del self._jobs[row]
         self._rows = None
         self.endRemoveRows()
@@ -449,6 +485,7 @@ class BoardModel(QAbstractTableModel):
         """Replace every row (a model without a store)."""
         self.beginResetModel()
         self._jobs = sorted(records, key=_key, reverse=True)
+        self._texts.clear()
         self._rows = None
         self._more = False
         self.matching = self.total = len(self._jobs)
