@@ -458,9 +458,11 @@ class BoardModel(QAbstractTableModel):
                     self._rows = None
                     self.endInsertRows()
                 continue
-            held = self._jobs[row]
-            if record.updated < held.updated or record == held:
-                continue  # older than what is shown (a read that crossed a newer write), or the same
+            # The last record to arrive wins, whatever its `updated` says: that is each workstation's own
+            # clock, and one running slow must not have its writes ignored. A read that crossed a newer
+            # write is followed by that write's own notification (or the next poll) and is put right.
+            if record == self._jobs[row]:
+                continue
             self._jobs[row] = record
             self.dataChanged.emit(self.index(row, 0), self.index(row, COLUMNS - 1))
         for job_id in gone:
