@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QProgressBar,
+    QSizePolicy,
     QToolBar,
     QWidget,
 )
@@ -173,8 +174,10 @@ class MainWindow(QMainWindow):
         writes or the board found it so); exports go on meanwhile."""
         writer = self.engine.writer if self.engine is not None else None
         self.store_watch = StoreWatch(self.workstation.store.db, writer, self)
-        self.store_line = QLabel("", objectName="storeLine", wordWrap=True)
+        self.store_line = QLabel("", objectName="storeLine")
         self.store_line.setStyleSheet(STORE_LINE_STYLE)
+        # The whole width of the window, on one line.
+        self.store_line.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.store_bar = QToolBar("Team store", self, objectName="storeBar")
         self.store_bar.setMovable(False)
         self.store_bar.setFloatable(False)
