@@ -59,7 +59,9 @@ def _jobs(count: int, out: Path) -> list[Any]:
     rng = random.Random(12)
     vendors = list(Vendor)
     servers = [
-        ServerConfig(vendor=vendors[i % len(vendors)], url=f"http://10.0.{i}.5", user="u", name=f"Site {i}")
+        ServerConfig(
+            vendor=vendors[i % len(vendors)], url=f"http://127.0.0.{i + 1}:9", user="u", name=f"Site {i}"
+        )
         for i in range(8)
     ]
     states = (
