@@ -86,6 +86,7 @@ async def main() -> None:
         await _export(window, ids, TimeSpan(start=later - timedelta(seconds=4), end=later), "bob", shot)
         await _idle(window)
         board = window.show_supervisor()
+        await board.settled()  # the rows are read on the board's reader thread
         board.resize(1500, 420)
         board.table.resizeColumnsToContents()
         await asyncio.sleep(0.5)

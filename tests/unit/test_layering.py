@@ -13,7 +13,10 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "vms_desk"
-QT_FREE = ["core", "vendors", "jobs", "evidence", "sim", "present", "workstation", "cli", "custody", "cases"]
+QT_FREE = [
+    "core", "vendors", "jobs", "evidence", "sim", "present", "workstation", "cli", "custody", "cases",
+    "store",
+]  # fmt: skip
 FORBIDDEN = ("PySide6", "shiboken6", "qasync", "vms_desk.ui", "vms_desk.app")
 
 

@@ -355,8 +355,11 @@ class Engine:
 
     def owns(self, record: JobRecord) -> bool:
         """True when this workstation may resume or retry the job: it queued it, or it was reassigned
-        here (jobs from before workstations were recorded belong to whoever finds them)."""
-        return not record.workstation or record.workstation == self.workstation
+        here. A job that names no workstation (from before they were recorded) belongs to whoever finds
+        it on a workstation's own store; on a team store it waits for a supervisor to assign it."""
+        if not record.workstation:
+            return self.store.db.engine == "sqlite"
+        return record.workstation == self.workstation
 
     async def discard(self, job_id: str) -> None:
         """remove(), with the store's calls on its writer thread (for the GUI)."""

@@ -84,6 +84,32 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX jobs_created ON jobs (created, id);
     CREATE INDEX jobs_workstation ON jobs (workstation);
     """,
+    # 4: what the supervisor board pages and filters on in SQL (a team store holds 100,000 jobs and
+    # more; decoding them all for every look was seconds). `server_label` is the board's vendor/server
+    # text, `verified_ok` the last re-verification's result (NULL: never re-verified): both live inside
+    # JSON otherwise. The job store keeps them in step with the record on every write. Each filter
+    # column leads an index in the board's order (newest first), so a filtered first page and its
+    # count read an index range; state and verdict ride along at the end, so that one operator's
+    # failed jobs are found in the index, not row by row. They replace steps 1 to 3's single-column
+    # indexes. `server_label` is indexed for the board's list of servers (its filter is a substring).
+    # `updated` is indexed for the SQLite board's poll (PostgreSQL boards hear NOTIFY instead).
+    """
+    ALTER TABLE jobs ADD COLUMN server_label TEXT NOT NULL DEFAULT '';
+    ALTER TABLE jobs ADD COLUMN verified_ok INTEGER;
+    UPDATE jobs SET
+        server_label = json_extract(server, '$.vendor') || '/'
+            || coalesce(nullif(json_extract(server, '$.name'), ''), json_extract(server, '$.url')),
+        verified_ok = json_extract(verified, '$.ok');
+    DROP INDEX jobs_state;
+    DROP INDEX jobs_case;
+    DROP INDEX jobs_workstation;
+    CREATE INDEX jobs_state_created ON jobs (state, created, id, verified_ok);
+    CREATE INDEX jobs_case_created ON jobs (case_name, created, id, state, verified_ok);
+    CREATE INDEX jobs_workstation_created ON jobs (workstation, created, id, state, verified_ok);
+    CREATE INDEX jobs_operator_created ON jobs (operator, created, id, state, verified_ok);
+    CREATE INDEX jobs_server_label ON jobs (server_label);
+    CREATE INDEX jobs_updated ON jobs (updated);
+    """,
 )
 
 
@@ -145,5 +171,24 @@ POSTGRES_MIGRATIONS: tuple[str, ...] = (
         FOR EACH STATEMENT EXECUTE FUNCTION vms_desk_audit_insert_only();
     CREATE INDEX jobs_created ON jobs (created, id);
     CREATE INDEX jobs_workstation ON jobs (workstation);
+    """,
+    # 4: as SQLite's step 4 (the board's columns and indexes), with PostgreSQL's JSON operators for
+    # the existing rows. No index on `updated`: boards hear NOTIFY, and an index on a column every
+    # progress write changes would cost those writes PostgreSQL's HOT updates.
+    """
+    ALTER TABLE jobs ADD COLUMN server_label TEXT NOT NULL DEFAULT '';
+    ALTER TABLE jobs ADD COLUMN verified_ok INTEGER;
+    UPDATE jobs SET
+        server_label = (server::json ->> 'vendor') || '/'
+            || coalesce(nullif(server::json ->> 'name', ''), server::json ->> 'url'),
+        verified_ok = (verified::json ->> 'ok')::boolean::integer;
+    DROP INDEX jobs_state;
+    DROP INDEX jobs_case;
+    DROP INDEX jobs_workstation;
+    CREATE INDEX jobs_state_created ON jobs (state, created, id, verified_ok);
+    CREATE INDEX jobs_case_created ON jobs (case_name, created, id, state, verified_ok);
+    CREATE INDEX jobs_workstation_created ON jobs (workstation, created, id, state, verified_ok);
+    CREATE INDEX jobs_operator_created ON jobs (operator, created, id, state, verified_ok);
+    CREATE INDEX jobs_server_label ON jobs (server_label);
     """,
 )

@@ -9,7 +9,7 @@ Passwords never reach it: the server config has none and secret options are stor
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import suppress
 from datetime import datetime
 from pathlib import Path
@@ -19,7 +19,8 @@ from vms_desk.core.errors import StorageError
 from vms_desk.core.jobstate import JobState, check_move
 from vms_desk.jobs.codec import COLUMN, decode, encode, utc_now
 from vms_desk.jobs.owner import owner_alive
-from vms_desk.jobs.records import JobEvent, JobRecord
+from vms_desk.jobs.query import JobQuery, server_label, stamp
+from vms_desk.jobs.records import JobEvent, JobRecord, Verification
 from vms_desk.jobs.schema import MIGRATIONS, POSTGRES_MIGRATIONS
 from vms_desk.paths import home_dir
 from vms_desk.store.database import Connection, Database
@@ -27,6 +28,7 @@ from vms_desk.store.sqlite import SqliteDatabase
 
 STORE_NAME = "jobs.sqlite3"
 JOBS_CHANNEL = "vms_desk_jobs"  # NOTIFY payload: one job id (well under the 8000-byte limit)
+EVERY_JOB = "*"  # the payload after a bulk change: re-read everything (no job id is "*")
 UNFINISHED = (
     JobState.QUEUED,
     JobState.SUBMITTING,
@@ -34,6 +36,15 @@ UNFINISHED = (
     JobState.DOWNLOADING,
     JobState.VERIFYING,
 )
+NEWEST_FIRST = " ORDER BY created DESC, id DESC"
+_MANY = 500  # ids per `IN (...)`: well under both engines' limit on bound parameters
+# The board's filter columns: what its choice lists offer.
+BOARD_COLUMNS = {
+    "case": "case_name",
+    "operator": "operator",
+    "workstation": "workstation",
+    "server": "server_label",
+}
 # Fields a caller may change with update()/move(); the rest are fixed when the job is added.
 _MUTABLE = frozenset(
     {
@@ -127,6 +138,71 @@ class JobStore:
             rows = conn.execute(query, (f"{text}%", limit))
             return [r["id"] for r in rows]
 
+    def page(
+        self, wanted: JobQuery, limit: int, *, offset: int = 0, before: JobRecord | None = None
+    ) -> list[JobRecord]:
+        """Up to `limit` jobs that `wanted` matches, newest first: after `offset` of them, or (the board,
+        as it scrolls) those older than `before`, which new jobs arriving at the top do not shift."""
+        where, args = wanted.where()
+        if before is not None:
+            where += " AND (created < ? OR (created = ? AND id < ?))"
+            args += [stamp(before.created), stamp(before.created), before.id]
+        sql = f"SELECT * FROM jobs WHERE {where}{NEWEST_FIRST} LIMIT ? OFFSET ?"  # noqa: S608 - fixed SQL
+        with self.db.read() as conn:
+            return [decode(r) for r in conn.execute(sql, (*args, limit, offset))]
+
+    def count(self, wanted: JobQuery | None = None) -> int:
+        """How many jobs `wanted` matches (all of them without a filter)."""
+        where, args = (wanted or JobQuery()).where()
+        with self.db.read() as conn:
+            row = conn.execute(f"SELECT COUNT(*) AS n FROM jobs WHERE {where}", args).fetchone()  # noqa: S608
+            return int(row["n"])
+
+    def get_many(self, ids: Iterable[str]) -> dict[str, JobRecord]:
+        """The jobs with these ids that exist (a removed one is simply absent), by id."""
+        wanted = sorted(set(ids))
+        found: dict[str, JobRecord] = {}
+        with self.db.read() as conn:
+            for start in range(0, len(wanted), _MANY):
+                chunk = wanted[start : start + _MANY]
+                sql = f"SELECT * FROM jobs WHERE id IN ({', '.join('?' * len(chunk))})"  # noqa: S608
+                found.update((r["id"], decode(r)) for r in (conn.execute(sql, chunk)))
+        return found
+
+    def changed_since(self, after: datetime | None, limit: int) -> list[JobRecord]:
+        """Up to `limit` jobs written after `after` (all jobs for None), the oldest change first: how a
+        board over SQLite, which has no NOTIFY, sees another process's writes."""
+        where, args = ("updated > ?", [stamp(after)]) if after is not None else ("1 = 1", [])
+        sql = f"SELECT * FROM jobs WHERE {where} ORDER BY updated, id LIMIT ?"  # noqa: S608 - fixed SQL
+        with self.db.read() as conn:
+            return [decode(r) for r in conn.execute(sql, (*args, limit))]
+
+    def last_change(self) -> datetime | None:
+        """When the store was last written to (None when it holds no job)."""
+        with self.db.read() as conn:
+            row = conn.execute("SELECT MAX(updated) AS last FROM jobs").fetchone()
+        return datetime.fromisoformat(row["last"]) if row and row["last"] else None
+
+    def choices(self, field: str) -> list[str]:
+        """The distinct non-empty values of a board filter field ('case', 'operator', 'workstation' or
+        'server'), sorted as the user reads them."""
+        column = BOARD_COLUMNS[field]
+        # Each value found from the index by the next one up (a "loose index scan"): a few dozen
+        # lookups, where DISTINCT would read 100,000 index entries.
+        sql = (
+            f"WITH RECURSIVE found(v) AS (SELECT MIN({column}) FROM jobs UNION ALL "  # noqa: S608
+            f"SELECT (SELECT MIN({column}) FROM jobs WHERE {column} > found.v) FROM found "
+            "WHERE found.v IS NOT NULL) SELECT v FROM found WHERE v IS NOT NULL AND v <> ''"
+        )
+        with self.db.read() as conn:
+            return sorted((str(r["v"]) for r in conn.execute(sql)), key=str.casefold)
+
+    def case_counts(self) -> dict[str, int]:
+        """How many jobs each case holds."""
+        sql = "SELECT case_name, COUNT(*) AS n FROM jobs WHERE case_name IS NOT NULL GROUP BY case_name"
+        with self.db.read() as conn:
+            return {r["case_name"]: int(r["n"]) for r in conn.execute(sql)}
+
     def events(self, job_id: str) -> list[JobEvent]:
         """The job's events in the order they happened."""
         with self.db.read() as conn:
@@ -145,6 +221,7 @@ class JobStore:
         """Insert a new job with its first event."""
         values = {name: encode(name, getattr(record, name)) for name in JobRecord.model_fields}
         values["lease_until"] = time.time() + lease_seconds if lease_seconds else None
+        values |= _board_columns({"server": record.server, "verified": record.verified})
         columns = [COLUMN.get(n, n) for n in values]
         with self.db.write() as conn:
             conn.execute(
@@ -155,6 +232,28 @@ class JobStore:
             self._event(conn, record.id, record.state, detail, record.created)
             self._changed(conn, record.id)
             return self._get(conn, record.id)
+
+    def add_many(self, records: Sequence[JobRecord], detail: str = "") -> None:
+        """Insert many new jobs, each with its first event, in one transaction (an import, a benchmark's
+        100,000 jobs): a few round trips instead of one per job."""
+        if not records:
+            return
+        names = list(JobRecord.model_fields)
+        columns = [COLUMN.get(n, n) for n in names] + ["lease_until", "server_label", "verified_ok"]
+        rows = [
+            [encode(n, getattr(r, n)) for n in names]
+            + [None, *_board_columns({"server": r.server, "verified": r.verified}).values()]
+            for r in records
+        ]
+        events = [(r.id, encode("created", r.created), str(r.state), detail) for r in records]
+        with self.db.write() as conn:
+            conn.executemany(
+                f"INSERT INTO jobs ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",  # noqa: S608
+                rows,
+            )
+            conn.executemany("INSERT INTO events (job_id, time, state, detail) VALUES (?, ?, ?, ?)", events)
+            # One word for all of them: a board re-reads what it shows rather than 100,000 ids.
+            self._changed(conn, EVERY_JOB)
 
     def update(self, job_id: str, **changes: Any) -> JobRecord:
         """Change fields without changing the state (progress, handle, files...)."""
@@ -300,6 +399,7 @@ class JobStore:
         if unknown:
             raise ValueError(f"cannot update job fields {sorted(unknown)}")
         values = {name: encode(name, v) for name, v in changes.items()}
+        values |= _board_columns(changes)
         values["updated"] = encode("updated", now or utc_now())
         assignments = ", ".join(f"{COLUMN.get(n, n)} = ?" for n in values)
         sql = f"UPDATE jobs SET {assignments} WHERE id = ?"  # noqa: S608 - fixed column names only
@@ -313,3 +413,15 @@ class JobStore:
             "INSERT INTO events (job_id, time, state, detail) VALUES (?, ?, ?, ?)",
             (job_id, encode("created", when), str(state), detail),
         )
+
+
+def _board_columns(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The columns the board filters on that follow from these record fields (kept in step with them
+    on every write: see schema step 4)."""
+    columns: dict[str, Any] = {}
+    if "server" in fields:
+        columns["server_label"] = server_label(fields["server"])
+    if "verified" in fields:
+        verified: Verification | None = fields["verified"]
+        columns["verified_ok"] = None if verified is None else int(verified.ok)
+    return columns

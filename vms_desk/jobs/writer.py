@@ -13,7 +13,8 @@ Reads go through `call` as well, so that they see every write queued before them
 A team store that is unreachable (a PostgreSQL restart, a network cut) does not fail the job: the write
 is tried again, waiting up to OUTAGE_MAX_DELAY between tries, and everything queued behind it waits
 its turn, in order. Downloads go on to disk meanwhile; what they record reaches the store when it is
-back. Status listeners hear the outage (a sentence) and its end (None) to say so in the window.
+back. Health listeners hear the outage (a StoreUnreachable with its sentence) and its end (None): the
+window's one line about the team store.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ PROGRESS_INTERVAL = 1.0  # seconds between progress commits, for all jobs togeth
 OUTAGE_FIRST_DELAY = 0.5  # seconds before the first retry of a write the store could not take
 OUTAGE_MAX_DELAY = 5.0
 CLOSE_GRACE = 10.0  # at close, how long writes wait for an unreachable store before giving up
-StatusListener = Callable[[str | None], None]
+HealthListener = Callable[[StorageError | None], None]  # the outage, or None: reachable again
 
 
 class ProgressStore(Protocol):
@@ -56,34 +57,36 @@ class StoreWriter:
         self._pending: dict[str, dict[str, Any]] = {}
         self._flush_at: asyncio.TimerHandle | None = None
         self._last_flush = -float("inf")
-        self._status_listeners: list[StatusListener] = []
-        self._outage: str | None = None
+        self._health: list[HealthListener] = []
+        self._outage: StorageError | None = None
         self._give_up_at: float | None = None  # set by close(): stop waiting for the store then
 
     # --- store status -----------------------------------------------------------------------------------
-    def add_status_listener(self, callback: StatusListener) -> None:
-        """Call `callback(sentence)` when the store becomes unreachable and `callback(None)` when it is
-        back (on the writer thread: a window hands it to its own thread)."""
-        self._status_listeners.append(callback)
+    def add_health_listener(self, callback: HealthListener) -> Callable[[], None]:
+        """Call `callback(StoreUnreachable)` when a write finds the store unreachable and `callback(None)`
+        when one gets through after that (on the writer thread: a window hands it to its own thread);
+        returns a function that unsubscribes."""
+        self._health.append(callback)
+        return lambda: self._health.remove(callback)
 
     @property
-    def outage(self) -> str | None:
-        """The sentence about the store being unreachable, or None while it answers."""
+    def outage(self) -> StorageError | None:
+        """What the store answered while it is unreachable, or None while it answers."""
         return self._outage
 
-    def _set_outage(self, sentence: str | None) -> None:
-        if sentence == self._outage:
-            return
-        self._outage = sentence
-        if sentence is None:
+    def _set_outage(self, outage: StorageError | None) -> None:
+        if (outage is None) == (self._outage is None):
+            return  # said already: listeners hear each change once
+        self._outage = outage
+        if outage is None:
             log.info("the job store answers again; queued writes go on")
         else:
-            log.warning("%s", sentence)
-        for callback in list(self._status_listeners):
+            log.warning("%s | %s", outage, outage.detail)
+        for callback in list(self._health):
             try:
-                callback(sentence)
-            except Exception:
-                log.exception("a store status listener failed")
+                callback(outage)
+            except Exception:  # a listener's bug must not fail the write
+                log.exception("a store health listener failed")
 
     def _until_stored(self, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
         """Run one write, trying again while the store is unreachable (see the module docstring)."""
@@ -97,7 +100,11 @@ class StoreWriter:
                     wait = min(wait, self._give_up_at - time.monotonic())
                     if wait <= 0:
                         raise
-                self._set_outage(f"{exc} Exports go on; what they record is written when it is back.")
+                self._set_outage(
+                    StoreUnreachable(
+                        f"{exc} Exports go on and are recorded when it is back.", detail=exc.detail
+                    )
+                )
                 retried = True
                 time.sleep(wait)
                 delay = min(delay * 2, OUTAGE_MAX_DELAY)

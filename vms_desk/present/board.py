@@ -7,12 +7,14 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 from typing import Any
 
 from vms_desk.core.jobstate import JobState
 from vms_desk.core.times import zone_label
 from vms_desk.evidence.manifest import iso_utc
+from vms_desk.jobs.query import JobQuery
+from vms_desk.jobs.query import server_label as _server_label
 from vms_desk.jobs.records import JobRecord
 from vms_desk.present.job_text import format_span, human_bytes, state_word
 
@@ -24,12 +26,11 @@ _STEPS = (
     JobState.DOWNLOADING,
     JobState.VERIFYING,
 )
-PROBLEM_STATES = frozenset({JobState.FAILED, JobState.CANCELLED, JobState.INTERRUPTED})
 
 
 def server_label(record: JobRecord) -> str:
     """vendor/server, e.g. 'vdg-sense/http://10.0.0.5:8000' (the saved name when it has one)."""
-    return f"{record.server.vendor.value}/{record.server.name or record.server.url}"
+    return _server_label(record.server)
 
 
 def state_text(record: JobRecord) -> str:
@@ -60,11 +61,6 @@ def short_sha(record: JobRecord) -> str:
     return record.files[0].sha256[:12] if record.files else ""
 
 
-def unverified(record: JobRecord) -> bool:
-    """Done but never re-verified, or the last re-verification failed."""
-    return record.state is JobState.DONE and (record.verified is None or not record.verified.ok)
-
-
 def clock_text(record: JobRecord) -> str:
     """The server clock's offset, e.g. '+90.0 s' ('' before it was measured, '?' when unreadable)."""
     if record.clock is None:
@@ -74,32 +70,22 @@ def clock_text(record: JobRecord) -> str:
 
 
 @dataclass(frozen=True)
-class BoardFilter:
-    """What the supervisor narrows the board to; empty fields match everything."""
+class BoardFilter(JobQuery):
+    """What the supervisor narrows the board to; empty fields match everything.
 
-    case: str = ""
-    operator: str = ""
-    workstation: str = ""
-    server: str = ""  # part of vendor/server
-    states: frozenset[JobState] = frozenset()
-    since: datetime | None = None  # created at or after
-    until: datetime | None = None  # created before
-    problems_only: bool = False  # failed, cancelled, interrupted, or done but not verified
+    The store runs every field but `text` as SQL (JobQuery.where); `text` looks in the row as the board
+    shows it (local times, state words, the SHA-256), which the store cannot see, so it is matched here.
+    """
+
     text: str = ""  # anywhere in the row's text
+
+    def query(self) -> JobQuery:
+        """The part the store runs: every field but the free text."""
+        return JobQuery(**{f: getattr(self, f) for f in JobQuery.__dataclass_fields__})
 
     def matches(self, record: JobRecord, zone: tzinfo | None = None) -> bool:
         """True when the job passes every filter that is set."""
-        checks = (
-            not self.case or (record.case or "") == self.case,
-            not self.operator or (record.operator or "") == self.operator,
-            not self.workstation or record.workstation == self.workstation,
-            not self.server or self.server.lower() in server_label(record).lower(),
-            not self.states or record.state in self.states,
-            self.since is None or record.created >= self.since,
-            self.until is None or record.created < self.until,
-            not self.problems_only or record.state in PROBLEM_STATES or unverified(record),
-        )
-        if not all(checks):
+        if not JobQuery.matches(self, record):
             return False
         if not self.text:
             return True

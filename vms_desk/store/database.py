@@ -43,6 +43,9 @@ class Connection(Protocol):
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor: ...
 
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> Any:
+        """One statement for each row of parameters (bulk inserts), in as few round trips as may be."""
+
 
 class Database(Protocol):
     """One SQLite file or one PostgreSQL database; thread-safe (each thread gets its own connection)."""

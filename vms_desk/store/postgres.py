@@ -13,13 +13,14 @@
 from __future__ import annotations
 
 import os
+import select
 import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import Any
 
 import psycopg
+from psycopg import pq
 from psycopg.rows import dict_row
 
 from vms_desk.core.errors import InputError, StorageError
@@ -38,7 +39,6 @@ DEFAULTS = {
     "tcp_user_timeout": "10000",
     "application_name": "vms_desk",
 }
-IDLE_CHECK = 2.0  # seconds idle after which a kept connection is pinged before a read
 
 
 def conninfo(url: str) -> dict[str, Any]:
@@ -92,6 +92,11 @@ class _Conn:
         query = sql.replace("%", "%%").replace("?", "%s") if params else sql
         return self.conn.execute(query, tuple(params) if params else None)
 
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        # psycopg sends the rows in pipeline mode: one round trip for many, not one each.
+        with self.conn.cursor() as cursor:
+            cursor.executemany(sql.replace("%", "%%").replace("?", "%s"), [tuple(r) for r in rows])
+
 
 class PostgresDatabase:
     """One PostgreSQL database; see the module docstring."""
@@ -109,8 +114,9 @@ class PostgresDatabase:
     # --- connections ----------------------------------------------------------------------------------
     def _connection(self) -> psycopg.Connection[dict[str, Any]]:
         conn: psycopg.Connection[dict[str, Any]] | None = getattr(self._local, "conn", None)
-        if conn is not None and not conn.closed and not conn.broken:
+        if conn is not None and not conn.closed and not conn.broken and _still_open(conn):
             return conn
+        self._drop()
         params = dict(self.params)
         password = self._password or stored_password(params)
         if password:
@@ -158,19 +164,14 @@ class PostgresDatabase:
                 raise
             conn = self._connection()
             check(conn)
-        self._local.used = time.monotonic()
         return conn
-
-    def _idle(self) -> bool:
-        """True when this thread's connection has not been used for IDLE_CHECK seconds (worth a ping)."""
-        return time.monotonic() - getattr(self._local, "used", 0.0) > IDLE_CHECK
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """Autocommit reads on this thread's connection."""
         try:
-            conn = self._fresh_if_stale(lambda c: c.execute("SELECT 1") if self._idle() else None)
-            yield _Conn(conn)
+            # _connection() has replaced a connection the server closed (seen without a round trip).
+            yield _Conn(self._connection())
         except psycopg.Error as exc:
             if isinstance(exc, psycopg.OperationalError):
                 self._drop()
@@ -225,6 +226,26 @@ class PostgresDatabase:
     def close(self) -> None:
         """Close this thread's connection."""
         self._drop()
+
+
+def _still_open(conn: psycopg.Connection[Any]) -> bool:
+    """False when the server closed this idle connection (it restarted, or an administrator ended it):
+    something arrived although no query runs. Seen without a round trip, so the first read or write
+    after a team server's restart goes to a new connection instead of failing."""
+    # A server going away sends its reason first and closes after: read until nothing is left (the
+    # end of the stream then fails), a few times at most.
+    for _ in range(4):
+        try:
+            readable, _, _ = select.select([conn.fileno()], [], [], 0)
+        except (OSError, ValueError):
+            return False
+        if not readable:
+            return conn.pgconn.status == pq.ConnStatus.OK
+        try:
+            conn.pgconn.consume_input()
+        except psycopg.OperationalError:
+            return False
+    return False
 
 
 def _is_connection_problem(exc: psycopg.OperationalError) -> bool:

@@ -52,6 +52,9 @@ class SqliteDatabase:
             # committed (SQLite's usual default, stated here because crash safety relies on it).
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA foreign_keys=ON")
+            # SQLite's own lower() folds ASCII only, PostgreSQL's every letter: the board's server
+            # filter ("überwachung" finding "Überwachung") must match the same rows on both engines.
+            conn.create_function("lower", 1, _lower, deterministic=True)
             yield conn
         finally:
             conn.close()
@@ -101,6 +104,10 @@ class SqliteDatabase:
 
     def close(self) -> None:
         """Nothing held between calls."""
+
+
+def _lower(value: str | bytes | int | float | None) -> str | bytes | int | float | None:
+    return value.lower() if isinstance(value, str) else value
 
 
 def sqlite_statements(script: str) -> list[str]:

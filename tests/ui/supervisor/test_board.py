@@ -19,7 +19,9 @@ from vms_desk.core.jobstate import JobState
 from vms_desk.core.models import ServerConfig, TimeSpan, Vendor
 from vms_desk.evidence.hashing import sha256_file
 from vms_desk.evidence.manifest import Manifest, ManifestFile, Requested, Source, write_manifest
+from vms_desk.jobs.query import JobQuery
 from vms_desk.jobs.records import FileRecord, JobRecord
+from vms_desk.jobs.store import JobStore
 from vms_desk.present.board import BoardFilter
 from vms_desk.ui.supervisor.board import SupervisorBoard
 from vms_desk.ui.supervisor.model import (
@@ -129,6 +131,81 @@ async def test_the_model_passes_qtmodeltester(qtmodeltester: Any, workstation: A
     assert model.data(model.index(door, COL_REQUESTED)) == "2026-11-20 13:05:00 – 13:07:00"
     assert "90.4 s fast" in str(model.data(model.index(door, COL_CLOCK), Qt.ItemDataRole.ToolTipRole))
 
+    # The same over the store, two jobs a page: the tester's fetchMore reads the third.
+    paged = BoardModel(zone=UTC, store=workstation.store, page_size=2)
+    paged.open(JobQuery())
+    await paged.reader.wait()
+    assert paged.rowCount() == 2
+    assert paged.canFetchMore()
+    qtmodeltester.check(paged, force_py=True)
+    await paged.reader.wait()
+    assert paged.rowCount() == 3
+    assert not paged.canFetchMore()
+    paged.close()
+
+
+def _camera(model: BoardModel) -> list[str]:
+    return [model.data(model.index(r, 0), RecordRole).camera_name for r in range(model.rowCount())]
+
+
+@pytest.mark.asyncio
+async def test_the_model_reads_pages_and_puts_changes_in_place(workstation: Any, jobs: Any) -> None:
+    store: JobStore = workstation.store
+    model = BoardModel(zone=UTC, store=store, page_size=2)
+    model.recount_interval = 0  # counted after every change here, not at most once a second
+    model.open(JobQuery())
+    await model.reader.wait()
+    assert _camera(model) == ["Yard", "Till"]  # newest first
+    assert (model.matching, model.total) == (3, 3)
+    model.fetchMore()
+    await model.reader.wait()
+    assert _camera(model) == ["Yard", "Till", "Door"]
+
+    model.open(JobQuery(operator="bob"))
+    await model.reader.wait()
+    assert _camera(model) == ["Yard", "Till"]
+    assert (model.matching, model.total) == (2, 3)
+    # Another process moves bob's queued job: its row changes in place.
+    other = JobStore(store.path)
+    moved = other.move(jobs["till"].id, JobState.SUBMITTING)
+    model.reread([moved.id])
+    await model.reader.wait()
+    assert _camera(model) == ["Yard", "Till"]
+    assert model.data(model.index(1, 0), RecordRole).state is JobState.SUBMITTING
+    # Another workstation's clock runs slow: its write is still the one shown.
+    slow = other.update(moved.id, bytes_done=7).model_copy(
+        update={"updated": moved.updated - timedelta(hours=1)}
+    )
+    model.changed([slow])
+    assert model.data(model.index(1, 0), RecordRole).bytes_done == 7
+    # A new job of bob's goes to the top; alice's is not bob's business.
+    newer = _add(workstation, "Gate", operator="bob", host="ws-b", server=AXIS, case="C-2")
+    alices = _add(workstation, "Hall", operator="alice", host="ws-a", server=AXIS, case="C-2")
+    model.reread([newer.id, alices.id])
+    await model.reader.wait()
+    assert _camera(model) == ["Gate", "Yard", "Till"]
+    assert (model.matching, model.total) == (3, 5)
+    # A job that no longer matches leaves, and so does a removed one.
+    model.open(JobQuery(states=frozenset({JobState.QUEUED})))
+    await model.reader.wait()
+    assert _camera(model) == ["Hall", "Gate"]
+    other.move(newer.id, JobState.SUBMITTING)
+    other.remove(alices.id)
+    model.reread([newer.id, alices.id])
+    await model.reader.wait()
+    assert _camera(model) == []
+
+    # SQLite has no NOTIFY: a poll finds what another process wrote since the last look.
+    model.polls = True
+    model.open(JobQuery())
+    await model.reader.wait()
+    assert _camera(model) == ["Gate", "Yard"]
+    other.update(newer.id, error="Checked by the other process.")
+    model.poll()
+    await model.reader.wait()
+    assert model.data(model.index(0, 0), RecordRole).error == "Checked by the other process."
+    model.close()
+
 
 @pytest.mark.asyncio
 async def test_filters_and_sorting(workstation: Any, jobs: Any) -> None:
@@ -168,11 +245,18 @@ async def test_the_window_filters_exports_csv_and_acts(
     board = SupervisorBoard(workstation, tasks)
     qtbot.addWidget(board)
     board.refresh()
+    await board.settled()
     operators = board.combos[COL_OPERATOR]
     assert [operators.itemText(i) for i in range(operators.count())] == ["(any)", "alice", "bob"]
+    assert board.status.text().startswith("3 of 3 job(s) match")
     operators.setCurrentText("bob")
+    await board.settled()
     assert board.proxy.rowCount() == 2
-    assert board.status.text().startswith("2 of 3 job(s) shown")
+    assert board.status.text().startswith("2 of 3 job(s) match")
+    board.search.setText("refused")  # the free text narrows the rows read
+    assert board.proxy.rowCount() == 1
+    assert board.status.text().startswith("1 of the 2 job(s) read contain “refused”")
+    board.search.clear()
     target = tmp_path / "board.csv"
     board.export_csv(target)
     rows = list(csv.reader(io.StringIO(target.read_text(encoding="utf-8"))))
@@ -181,6 +265,7 @@ async def test_the_window_filters_exports_csv_and_acts(
     assert all(r[6].endswith(")") for r in rows[1:])  # local time with the zone named
 
     operators.setCurrentText("alice")
+    await board.settled()
     board.table.selectRow(0)
     assert board.selected() is not None
     assert board.selected().id == jobs["door"].id
@@ -225,6 +310,8 @@ async def test_the_cases_panel_lists_creates_closes_and_reopens(
     board = SupervisorBoard(workstation, TaskSet(lambda error: None))
     qtbot.addWidget(board)
     board.refresh()
+    await board.settled()
+    board.tabs.setCurrentWidget(board.cases)  # the case list is read when it is shown
     panel = board.cases
     model = panel.model
     # The tester outlives the widget (it disconnects at teardown): check a model of its own, same rows.
@@ -253,5 +340,6 @@ async def test_the_cases_panel_lists_creates_closes_and_reopens(
     outcomes = [e["outcome"] for e in workstation.audit.entries() if e["action"] == "case"]
     assert outcomes == ["created", "created", "closed", "reopened"]
     board.show_case("C-1")
+    await board.settled()
     assert board.proxy.rowCount() == 2
     assert board.tabs.currentIndex() == 0

@@ -76,6 +76,7 @@ async def test_report_and_bundle_of_the_selected_case(
     board = SupervisorBoard(workstation, TaskSet(lambda error: None))
     qtbot.addWidget(board)
     board.refresh()
+    await board.settled()
     board.table.selectRow(0)
     with qtbot.waitSignal(board.playRequested) as played:
         path = board.play()

@@ -101,3 +101,37 @@ async def test_an_awaited_write_is_committed_when_it_returns(tmp_path: Path) -> 
     events = await writer.call(store.events, "a")  # a read queued after the note sees it
     assert events[-1].detail == "a note"
     await writer.close()
+
+
+@pytest.mark.asyncio
+async def test_health_listeners_hear_an_unreachable_store_and_its_return(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vms_desk.jobs import writer as writer_module
+    from vms_desk.store.database import StoreUnreachable
+
+    monkeypatch.setattr(writer_module, "OUTAGE_FIRST_DELAY", 0.01)
+    writer = StoreWriter(CountingStore(tmp_path / "jobs.sqlite3"))
+    heard: list[str | None] = []
+    unsubscribe = writer.add_health_listener(lambda e: heard.append(None if e is None else str(e)))
+    tries = {"left": 3}
+
+    def down_three_times() -> str:
+        if tries["left"]:
+            tries["left"] -= 1
+            raise StoreUnreachable("The team store db is unreachable (Connection refused).")
+        return "written"
+
+    assert await writer.call(lambda: 1) == 1
+    assert heard == []  # reachable all along: nothing to say
+    assert await writer.call(down_three_times) == "written"  # waited out, not failed
+    assert tries["left"] == 0
+    assert len(heard) == 2  # the outage once (not once a try), then its end
+    assert heard[0] is not None
+    assert heard[0].startswith("The team store db is unreachable (Connection refused). Exports go on")
+    assert heard[1] is None
+    unsubscribe()
+    tries["left"] = 1
+    assert await writer.call(down_three_times) == "written"
+    assert len(heard) == 2
+    await writer.close()

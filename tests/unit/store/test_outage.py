@@ -27,7 +27,7 @@ async def test_writes_made_while_the_store_is_down_land_in_order_when_it_returns
     record = store.add(new_record(tmp_path, JobState.DOWNLOADING), "d")
     writer = StoreWriter(store, interval=0.05)
     heard: list[str | None] = []
-    writer.add_status_listener(heard.append)
+    writer.add_health_listener(lambda e: heard.append(None if e is None else str(e)))
     outage = threading.Thread(target=postgres.restart_after, args=(2.0,))
     outage.start()
     await asyncio.sleep(0.3)

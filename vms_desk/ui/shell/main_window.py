@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QProgressBar,
+    QSizePolicy,
+    QToolBar,
     QWidget,
 )
 
@@ -35,6 +37,7 @@ from vms_desk.ui.jobs.model import JobTableModel
 from vms_desk.ui.jobs.working_copy import WorkingCopyFlow
 from vms_desk.ui.shell.centre import CentrePanel
 from vms_desk.ui.shell.menus import build_menus, set_tab_order
+from vms_desk.ui.shell.store_watch import STORE_LINE_STYLE, StoreWatch
 from vms_desk.ui.sources.connections import Connections
 from vms_desk.ui.sources.server_actions import ServerActions
 from vms_desk.ui.sources.source_model import ServerStatus, SourceModel, StatusRole
@@ -135,6 +138,7 @@ class MainWindow(QMainWindow):
         )
 
         self._build_status_bar()
+        self._build_store_line()
         self.job_actions = JobActions(
             self,
             model=self.job_model,
@@ -164,6 +168,28 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.status_text, 1)
         self.statusBar().addPermanentWidget(self.sources_summary)
         self.statusBar().addPermanentWidget(self.overall)
+
+    def _build_store_line(self) -> None:
+        """One line under the menus while the team store is unreachable (the listener, the engine's
+        writes or the board found it so); exports go on meanwhile."""
+        writer = self.engine.writer if self.engine is not None else None
+        self.store_watch = StoreWatch(self.workstation.store.db, writer, self)
+        self.store_line = QLabel("", objectName="storeLine")
+        self.store_line.setStyleSheet(STORE_LINE_STYLE)
+        # The whole width of the window, on one line.
+        self.store_line.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.store_bar = QToolBar("Team store", self, objectName="storeBar")
+        self.store_bar.setMovable(False)
+        self.store_bar.setFloatable(False)
+        self.store_bar.toggleViewAction().setVisible(False)  # not the user's to hide: it goes by itself
+        self.store_bar.addWidget(self.store_line)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.store_bar)
+        self.store_bar.hide()
+        self.store_watch.problemChanged.connect(self._store_problem)
+
+    def _store_problem(self, problem: str) -> None:
+        self.store_line.setText(problem)
+        self.store_bar.setVisible(bool(problem))
 
     def find_camera(self) -> None:
         """Ctrl+F: put the cursor in the camera filter, its text selected to type over."""
@@ -207,6 +233,8 @@ class MainWindow(QMainWindow):
             # preview pane under the timeline takes what the timeline does not need.
             self.resizeDocks([self.job_dock], [int(self.height() * 0.34)], Qt.Orientation.Vertical)
             self.resizeDocks([self.sources_dock], [280], Qt.Orientation.Horizontal)
+        self._store_problem(self.store_watch.problem)  # a saved layout may have kept the bar shown
+        self.store_watch.start()
         if self.engine is not None:
             self.job_model.load(self.engine.jobs())
             self.bridge.attach(self.engine)
@@ -251,6 +279,7 @@ class MainWindow(QMainWindow):
     async def shutdown(self) -> None:
         """Stop background work and log out of every server (the engine is stopped by the app)."""
         self.recordings.stop()
+        self.store_watch.stop()
         self.bridge.stop()
         self.tasks.cancel_all()
         await self.tasks.wait()  # let cancelled requests unwind before the HTTP client closes
@@ -303,7 +332,7 @@ class MainWindow(QMainWindow):
     def show_supervisor(self) -> SupervisorBoard:
         """View › Supervisor: the board over every job in the store (one window, raised when open)."""
         if self.supervisor is None:
-            self.supervisor = SupervisorBoard(self.workstation, self.tasks, self)
+            self.supervisor = SupervisorBoard(self.workstation, self.tasks, self, watch=self.store_watch)
             self.bridge.jobChanged.connect(self.supervisor.job_changed)
             self.supervisor.playRequested.connect(self.evidence.open_window)
             self.supervisor.resize(1400, 600)

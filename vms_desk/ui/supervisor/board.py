@@ -2,6 +2,12 @@
 
 Signals are the model's; actions go through the Workstation (engine for retry/cancel, Supervision for
 annotate/re-verify), never to a vendor. Dialogs open with open(), never exec() (see SETUP-NOTES).
+
+The rows come from the store a page at a time, filtered there (vms_desk.ui.supervisor.model); the free
+text narrows the rows read so far (it looks at the row as shown, which SQL cannot see), and the view
+reads further pages while the rows that pass do not fill it. Other workstations' changes arrive by the
+StoreWatch (PostgreSQL's NOTIFY) or a poll every two seconds (SQLite); a line above the table says
+when the team store is unreachable, and goes once the board has caught up after its return.
 """
 
 from __future__ import annotations
@@ -11,8 +17,8 @@ from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QDate, Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtCore import QDate, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QCloseEvent, QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -30,11 +36,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from vms_desk.core.errors import VmsDeskError
+from vms_desk.core.errors import StorageError, VmsDeskError
 from vms_desk.core.jobstate import JobState
 from vms_desk.core.times import zone_label
 from vms_desk.jobs.records import JobRecord
 from vms_desk.present.board import BoardFilter, to_csv
+from vms_desk.store.database import StoreUnreachable
+from vms_desk.ui.shell.store_watch import BOARD, STORE_LINE_STYLE, StoreWatch
 from vms_desk.ui.supervisor.cases import CasesPanel
 from vms_desk.ui.supervisor.model import (
     COL_CASE,
@@ -52,6 +60,14 @@ if TYPE_CHECKING:
 
 ANY = "(any)"
 _STATE_CHOICES = [ANY, *(s.value for s in JobState)]
+_CHOICE_FIELDS = {
+    COL_CASE: "case",
+    COL_OPERATOR: "operator",
+    COL_WORKSTATION: "workstation",
+    COL_SERVER: "server",
+}
+POLL_MS = 2000  # SQLite: how often the board looks for other processes' writes
+RETRY_MS = 3000  # a read that found the store unreachable is tried again after this
 
 
 class SupervisorBoard(QWidget):
@@ -63,24 +79,46 @@ class SupervisorBoard(QWidget):
 
     playRequested = Signal(object)  # noqa: N815 - Qt signal naming
 
-    def __init__(self, workstation: Workstation, tasks: TaskSet, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        workstation: Workstation,
+        tasks: TaskSet,
+        parent: QWidget | None = None,
+        *,
+        watch: StoreWatch | None = None,
+    ) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.setObjectName("supervisorBoard")
         self.setWindowTitle("vms_desk — Supervisor")
         self.workstation, self.tasks = workstation, tasks
-        self.model = BoardModel(self)
+        # The window's watch when it has one; a board on its own listens for itself.
+        self._own_watch = watch is None
+        self.watch = watch or StoreWatch(workstation.store.db, parent=self)
+        self.model = BoardModel(self, store=workstation.store)
         self.proxy = BoardProxy(self)
         self.proxy.setSourceModel(self.model)
         self.combos: dict[int, QComboBox] = {}
+        self._live = False  # between refresh() and close: following the store
+        self._sized = False
+        self._catching_up = False
+        self._told_watch = False
         layout = QVBoxLayout(self)
         layout.addLayout(self._filters())
+        self.store_line = QLabel(self, objectName="boardStoreLine", wordWrap=True)
+        self.store_line.setStyleSheet(STORE_LINE_STYLE)
+        self.store_line.hide()
+        layout.addWidget(self.store_line)
         self.table = QTableView(self, objectName="boardView")
         self.table.setModel(self.proxy)
+        # No column sorted at first: the store's order, newest first (a click sorts the rows read).
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.DescendingOrder)
         self.table.setSortingEnabled(True)
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.verticalHeader().hide()
+        # Sizing the columns to their contents looks at the rows on screen only, not at every row read.
+        self.table.verticalHeader().setResizeContentsPrecision(0)
         self.cases = CasesPanel(workstation, self)
         self.cases.caseChosen.connect(self.show_case)
         self.tabs = QTabWidget(self, objectName="boardTabs")
@@ -91,13 +129,26 @@ class SupervisorBoard(QWidget):
         jobs_layout.addLayout(self._actions())
         self.tabs.addTab(jobs_tab, "Jobs")
         self.tabs.addTab(self.cases, "Cases")
+        # The case list counts every job: read when it is looked at, not with each refresh of the jobs.
+        self.tabs.currentChanged.connect(lambda index: index == 1 and self._live and self.cases.refresh())
         layout.addWidget(self.tabs)
         self.status = QLabel(self, objectName="boardStatus")
         layout.addWidget(self.status)
+        self._wire()
+
+    def _wire(self) -> None:
         self.proxy.rowsInserted.connect(self._count)
         self.proxy.rowsRemoved.connect(self._count)
         self.proxy.modelReset.connect(self._count)
         self.proxy.layoutChanged.connect(self._count)
+        self.model.loaded.connect(self._loaded)
+        self.model.readFailed.connect(self._read_failed)
+        self.watch.jobsChanged.connect(self._jobs_changed)
+        self.watch.problemChanged.connect(self._store_problem)
+        self._poll = QTimer(self, interval=POLL_MS)
+        self._poll.timeout.connect(self.model.poll)
+        self._retry = QTimer(self, singleShot=True, interval=RETRY_MS)
+        self._retry.timeout.connect(self._retry_read)
 
     # --- building --------------------------------------------------------------------------------
     def _filters(self) -> QHBoxLayout:
@@ -162,18 +213,105 @@ class SupervisorBoard(QWidget):
 
     # --- data ------------------------------------------------------------------------------------
     def refresh(self) -> None:
-        """Read every job from the store again (other operators' and workstations' included)."""
-        self.model.load(self.workstation.store.jobs())
+        """Read the jobs again from the store (other operators' and workstations' included) and follow
+        its changes from now on; the rows arrive from the reader thread."""
+        self._live = True
+        if self._own_watch:
+            self.watch.start()
+        self.model.polls = not self.watch.live
+        if self.model.polls and not self._poll.isActive():
+            self._poll.start()
+        store = self.workstation.store
+        # The first page first: the choice lists (a scan of every job) can come a moment later.
+        self.model.open(self.current_filter().query(), then=self._first_page, recount=True)
+        self.model.reader.submit(
+            lambda: {column: store.choices(field) for column, field in _CHOICE_FIELDS.items()},
+            self._fill_choices,
+            self.model.readFailed.emit,
+        )
+        self.proxy.set_filter(self.current_filter())
+        if self.tabs.currentWidget() is self.cases:
+            self.cases.refresh()
+        self._show_problem(self.watch.problem)
+
+    async def settled(self) -> None:
+        """Until every read asked is applied (tests, screenshots)."""
+        await self.model.reader.wait()
+
+    def _fill_choices(self, choices: dict[int, list[str]]) -> None:
         for column, combo in self.combos.items():
             keep = combo.currentText()
             combo.blockSignals(True)
             combo.clear()
-            combo.addItems([ANY, *self.model.values(column)])
-            combo.setCurrentText(keep if keep in self.model.values(column) else ANY)
+            combo.addItems([ANY, *choices[column]])
+            if keep != ANY and combo.findText(keep) < 0:
+                combo.addItem(keep)  # a case chosen on the Cases tab before any export was made for it
+            combo.setCurrentText(keep)
             combo.blockSignals(False)
-        self.apply_filter()
-        self.cases.refresh()
-        self.table.resizeColumnsToContents()
+
+    def _first_page(self) -> None:
+        if not self._sized and self.model.rowCount():
+            self._sized = True
+            self.table.resizeColumnsToContents()
+        self._caught_up()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        """Stop following the store (a closed board reads nothing); View › Supervisor opens it again."""
+        self._live = False
+        self._poll.stop()
+        self._retry.stop()
+        if self._own_watch:
+            self.watch.stop()
+        self.model.close()
+        super().closeEvent(event)
+
+    def _jobs_changed(self, ids: frozenset[str] | None) -> None:
+        """Another workstation changed jobs (None: too many to name, or after a reconnection)."""
+        if not self._live:
+            return
+        if ids is None:
+            self.model.reread_all(then=self._caught_up)
+        else:
+            self.model.reread(ids)
+
+    def _store_problem(self, problem: str) -> None:
+        if not self._live:
+            return
+        if problem:
+            self._show_problem(problem)
+        elif not self.store_line.isHidden():
+            # Back: the line goes once the rows are read again (what changed meanwhile was not heard).
+            self._catching_up = True
+            self.model.reread_all(then=self._caught_up)
+
+    def _show_problem(self, problem: str) -> None:
+        self._catching_up = False
+        self.store_line.setText(problem)
+        self.store_line.setVisible(bool(problem))
+
+    def _caught_up(self) -> None:
+        if self._catching_up and not self.watch.problem:
+            self._catching_up = False
+            self.store_line.hide()
+
+    def _loaded(self) -> None:
+        if self._told_watch:
+            self._told_watch = False
+            self.watch.report(BOARD, None)
+        self._count()
+
+    def _read_failed(self, error: StorageError) -> None:
+        if isinstance(error, StoreUnreachable):
+            self._told_watch = True
+            self.watch.report(BOARD, error)
+            if self._live:
+                self._retry.start()
+            return
+        self._say(str(error))
+
+    def _retry_read(self) -> None:
+        if self._live:
+            self.refresh()
 
     def show_case(self, number: str) -> None:
         """The Jobs tab, filtered to one case."""
@@ -184,8 +322,9 @@ class SupervisorBoard(QWidget):
         self.tabs.setCurrentIndex(0)
 
     def job_changed(self, record: JobRecord) -> None:
-        """The engine changed a job: its row follows."""
-        self.model.upsert(record)
+        """This workstation's engine changed a job: its row follows."""
+        if self._live:
+            self.model.upsert(record)
 
     def current_filter(self) -> BoardFilter:
         """The filter the widgets describe."""
@@ -215,15 +354,32 @@ class SupervisorBoard(QWidget):
         return datetime.combine(day, time(), tzinfo=self.model.zone).astimezone(UTC)
 
     def apply_filter(self) -> None:
-        """Narrow the rows to the widgets' filter."""
-        self.proxy.set_filter(self.current_filter())
+        """Narrow the rows to the widgets' filter: the store reads the first page of a new query; the
+        free text narrows the rows read."""
+        wanted = self.current_filter()
+        if self._live and wanted.query() != self.model.query:
+            # The new page replaces every row and the proxy filters those: the rows held now need not
+            # be filtered again on the way out.
+            self.proxy.wanted = wanted
+            self.model.open(wanted.query(), then=self._caught_up)
+        else:
+            self.proxy.set_filter(wanted)
         self._count()
 
     def _count(self) -> None:
-        self.status.setText(
-            f"{self.proxy.rowCount()} of {self.model.rowCount()} job(s) shown · times in "
-            f"{zone_label(self.model.zone)}"
-        )
+        model, zone = self.model, zone_label(self.model.zone)
+        if model.matching is None or model.total is None:
+            self.status.setText(f"Reading the jobs… · times in {zone}")
+            return
+        text = self.proxy.wanted.text
+        if text:
+            counts = (
+                f"{self.proxy.rowCount():,} of the {model.rowCount():,} job(s) read contain “{text}” "
+                f"({model.matching:,} of {model.total:,} match the other filters)"
+            )
+        else:
+            counts = f"{model.matching:,} of {model.total:,} job(s) match"
+        self.status.setText(f"{counts} · times in {zone}")
 
     def selected(self) -> JobRecord | None:
         """The selected row's job."""

@@ -127,10 +127,8 @@ class CasesPanel(QWidget):
 
     def refresh(self) -> None:
         """Read the cases and count their jobs."""
-        jobs = self.workstation.store.jobs()
-        self.model.load(
-            [(c, sum(1 for j in jobs if j.case == c.number)) for c in self.workstation.cases.cases()]
-        )
+        counts = self.workstation.store.case_counts()  # counted by the store: no job is decoded
+        self.model.load([(c, counts.get(c.number, 0)) for c in self.workstation.cases.cases()])
 
     def selected(self) -> Case | None:
         """The selected case."""
