@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from vms_desk.store.listen import JobListener
 
 LISTENER, WRITER, BOARD = "listener", "writer", "board"
+GOES_ON = "Exports go on and are recorded when it is back."  # what an outage means for the user
 # How the window and the board show the line: a pale amber band, readable in both themes.
 STORE_LINE_STYLE = "background: #fff3cd; color: #5c3c00; padding: 4px 8px; border: 1px solid #e0c36c;"
 
@@ -98,7 +99,10 @@ class StoreWatch(QObject):
             else:
                 self._problems.pop(source, None)
         elif source == LISTENER or isinstance(error, StoreUnreachable):
-            self._problems[source] = str(error)
+            text = str(error)
+            if GOES_ON not in text:  # the store's own sentence says what is wrong; this, what it means
+                text = f"{text} {GOES_ON}"
+            self._problems[source] = text
         problem = next(iter(self._problems.values()), "")
         if problem != self.problem:
             self.problem = problem
