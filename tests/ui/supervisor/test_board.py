@@ -269,10 +269,10 @@ async def test_the_window_filters_exports_csv_and_acts(
     board.table.selectRow(0)
     assert board.selected() is not None
     assert board.selected().id == jobs["door"].id
-    board._note(jobs["door"].id, "Checked with the site manager.")
+    await board._note(jobs["door"].id, "Checked with the site manager.")
     events = workstation.store.events(jobs["door"].id)
     assert events[-1].detail.endswith("Checked with the site manager.")
-    board._note(jobs["door"].id, "   ")
+    await board._note(jobs["door"].id, "   ")
     assert "empty" in board.status.text()
 
     board.reverify()
@@ -324,18 +324,18 @@ async def test_the_cases_panel_lists_creates_closes_and_reopens(
         "2",
     ]
     panel.numberEdit.setText("../up")
-    panel.create()
+    await panel.create()
     assert "cannot be in a folder name" in panel.message.text()
     assert model.rowCount() == 1
     panel.numberEdit.setText("C-2")
-    panel.create()
+    await panel.create()
     assert model.rowCount() == 2
     row = next(r for r in range(2) if model.data(model.index(r, COL_NUMBER)) == "C-1")
     panel.view.selectRow(row)
-    panel.set_status(CaseStatus.CLOSED)
+    await panel.set_status(CaseStatus.CLOSED)
     assert workstation.cases.get("C-1").status is CaseStatus.CLOSED
     panel.view.selectRow(next(r for r in range(2) if model.data(model.index(r, COL_NUMBER)) == "C-1"))
-    panel.set_status(CaseStatus.OPEN)
+    await panel.set_status(CaseStatus.OPEN)
     assert workstation.cases.get("C-1").status is CaseStatus.OPEN
     outcomes = [e["outcome"] for e in workstation.audit.entries() if e["action"] == "case"]
     assert outcomes == ["created", "created", "closed", "reopened"]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QDate, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QCloseEvent, QDesktopServices, QGuiApplication
@@ -432,14 +432,20 @@ class SupervisorBoard(QWidget):
         ask.open()
         return ask
 
-    def _note(self, job_id: str, text: str) -> None:
-        try:
-            record = self.workstation.supervision.annotate(job_id, text)
-        except VmsDeskError as exc:
-            self._say(str(exc))
-            return
-        self.model.upsert(record)
-        self._say("Note added.")
+    def _note(self, job_id: str, text: str) -> asyncio.Task[Any]:
+        """Annotate on the store's writer thread (a team store is a network away), then the row."""
+
+        async def run() -> None:
+            try:
+                writer = self.workstation.engine.writer
+                record = await writer.call(self.workstation.supervision.annotate, job_id, text)
+            except VmsDeskError as exc:
+                self._say(str(exc))
+                return
+            self.model.upsert(record)
+            self._say("Note added.")
+
+        return self.tasks.spawn(run(), name="board-annotate")
 
     def play(self) -> Path | None:
         """Play (or show) what the selected job exported: its first video, else its first file."""
