@@ -343,3 +343,41 @@ async def test_the_cases_panel_lists_creates_closes_and_reopens(
     await board.settled()
     assert board.proxy.rowCount() == 2
     assert board.tabs.currentIndex() == 0
+
+
+@pytest.mark.asyncio
+@pytest.mark.qt_log_ignore("This plugin does not support")  # the input dialog, offscreen
+async def test_a_failed_job_moves_to_another_workstation_from_the_board(
+    qtbot: Any, workstation: Any, jobs: Any
+) -> None:
+    tasks = TaskSet(lambda error: None)
+    board = SupervisorBoard(workstation, tasks)
+    qtbot.addWidget(board)
+    board.refresh()
+    await board.settled()
+    board.table.selectRow(
+        next(
+            r
+            for r in range(board.proxy.rowCount())
+            if board.proxy.data(board.proxy.index(r, 0), RecordRole).id == jobs["yard"].id
+        )
+    )
+    ask = board.move_to_workstation()
+    assert ask is not None
+    assert "belongs to workstation ws-b" in ask.labelText()
+    offered = [ask.comboBoxItems()[i] for i in range(len(ask.comboBoxItems()))]
+    assert offered[0] == workstation.name  # the supervisor's own first
+    assert "ws-b" not in offered
+    ask.close()
+    await board._move(jobs["yard"].id, workstation.name)
+    assert workstation.store.get(jobs["yard"].id).workstation == workstation.name
+    assert workstation.name in board.status.text()
+    entry = workstation.audit.entries()[-1]
+    assert (entry["action"], entry["was_workstation"], entry["workstation"]) == (
+        "reassign",
+        "ws-b",
+        workstation.name,
+    )
+    await board._move(jobs["door"].id, "ws-b")  # a done job stays where it is, in words
+    assert "only an interrupted, failed or cancelled job" in board.status.text()
+    assert workstation.store.get(jobs["door"].id).workstation == "ws-a"

@@ -197,6 +197,7 @@ class SupervisorBoard(QWidget):
             ("cancel", "Cancel", self.cancel),
             ("reverify", "Re-verify", self.reverify),
             ("annotate", "Annotate…", self.annotate),
+            ("move", "Move to workstation…", self.move_to_workstation),
             ("folder", "Open folder", self.open_folder),
             ("play", "Play", self.play),
             ("report", "Case report…", self.case_report),
@@ -446,6 +447,46 @@ class SupervisorBoard(QWidget):
             self._say("Note added.")
 
         return self.tasks.spawn(run(), name="board-annotate")
+
+    def move_to_workstation(self) -> QInputDialog | None:
+        """Ask which workstation may resume or retry the selected job (its own has died, or the
+        export is to be made again elsewhere); the move is in the job's events and the audit log."""
+        job = self.selected()
+        if job is None:
+            self._say("Select an interrupted, failed or cancelled job to move.")
+            return None
+        ask = QInputDialog(self)
+        ask.setObjectName("moveDialog")
+        ask.setWindowTitle("Move to another workstation")
+        ask.setLabelText(
+            f"{job.label} belongs to workstation {job.workstation or '(none)'}. The workstation that may "
+            "resume or retry it from now on:"
+        )
+        ask.setComboBoxEditable(True)
+        combo = self.combos[COL_WORKSTATION]
+        known = [combo.itemText(i) for i in range(combo.count()) if combo.itemText(i) != ANY]
+        # This workstation first (the usual move: the supervisor's own fetches it again), then the rest.
+        names = dict.fromkeys([self.workstation.name, *known])
+        ask.setComboBoxItems([name for name in names if name and name != job.workstation])
+        ask.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        ask.textValueSelected.connect(lambda name: self._move(job.id, name))
+        ask.open()
+        return ask
+
+    def _move(self, job_id: str, workstation: str) -> asyncio.Task[Any]:
+        """Reassign on the store's writer thread, then the row."""
+
+        async def run() -> None:
+            try:
+                writer, supervision = self.workstation.engine.writer, self.workstation.supervision
+                record = await writer.call(supervision.reassign_workstation, job_id, workstation)
+            except VmsDeskError as exc:
+                self._say(str(exc))
+                return
+            self.model.upsert(record)
+            self._say(f"{record.label} now belongs to workstation {record.workstation}.")
+
+        return self.tasks.spawn(run(), name="board-move")
 
     def play(self) -> Path | None:
         """Play (or show) what the selected job exported: its first video, else its first file."""
