@@ -130,11 +130,13 @@ def _password(args: argparse.Namespace) -> int:
 
 def _migrate(args: argparse.Namespace) -> int:
     """Copy this workstation's store and audit log into the team store; the counts."""
+    from vms_desk.workstation.root import workstation_name
     from vms_desk.workstation.team_move import move_to_team
 
     home = home_dir(create=True)
-    source = args.source or own_store(_settings(home).store_url, home)
-    report = move_to_team(home, source.expanduser(), args.to.strip())
+    settings = _settings(home)
+    source = args.source or own_store(settings.store_url, home)
+    report = move_to_team(home, source.expanduser(), args.to.strip(), workstation=workstation_name(settings))
     if args.json:
         print_json(report.as_dict())
         return EXIT_OK

@@ -49,8 +49,10 @@ class MoveReport:
         return asdict(self)
 
 
-def move_to_team(home: Path, source: Path, url: str) -> MoveReport:
-    """Copy the SQLite store `source` and the audit log in `home` into the team store at `url`."""
+def move_to_team(home: Path, source: Path, url: str, *, workstation: str = "") -> MoveReport:
+    """Copy the SQLite store `source` and the audit log in `home` into the team store at `url`. A job
+    that names no workstation (queued before they were recorded) is this one's, and says so in the
+    team store, where only its own workstation resumes a job."""
     if not is_team_url(url):
         raise InputError(
             f"--to {url} is not a team store: give its postgresql://host/database URL (docs/team-store.md)."
@@ -82,9 +84,10 @@ def move_to_team(home: Path, source: Path, url: str) -> MoveReport:
     JobStore(team_db)  # brings the team store to this build's schema (or says why it cannot)
     report = MoveReport(team=team_db.where)
     for batch in _batches(mine.db, "SELECT * FROM jobs", "id"):
-        _copy_jobs(mine.db, team_db, batch, report)
+        named = [{**row, "workstation": row["workstation"] or workstation} for row in batch]
+        _copy_jobs(mine.db, team_db, named, report)
     _copy_cases(mine.db, team_db, report)
-    team = TeamAuditLog(team_db)
+    team = TeamAuditLog(team_db, workstation=workstation or None)
     report.audit_copied, report.audit_present = team.import_entries(
         originals, source=f"{platform.node()}:{own.where}"
     )

@@ -88,3 +88,15 @@ def test_a_case_report_on_the_team_store_holds_the_history_brought_in(
         ("annotate", "noted"),
     ]
     assert found[:2] == audit.entries()[:2]  # the workstation's own entries, as they were
+
+
+def test_jobs_that_name_no_workstation_arrive_as_the_moving_workstations(tmp_path: Path, pg_url: str) -> None:
+    home = tmp_path / "home"
+    store = JobStore(home / "jobs.sqlite3")
+    old = store.add(new_record(tmp_path, JobState.CANCELLED))  # from before workstations were recorded
+    named = store.add(new_record(tmp_path, JobState.CANCELLED, workstation="ws-old"))
+    move_to_team(home, home / "jobs.sqlite3", pg_url, workstation="ws-7")
+    team = JobStore(open_database(pg_url))
+    assert team.get(old.id).workstation == "ws-7"  # only ws-7 may retry it on the team store
+    assert team.get(named.id).workstation == "ws-old"
+    assert store.get(old.id).workstation == ""  # the workstation's own store is left as it was
