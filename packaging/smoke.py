@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -125,6 +126,30 @@ def check_export(app: Frozen, work: Path) -> None:
         process.communicate(timeout=30)
 
 
+def check_team_store(app: Frozen) -> None:
+    """The PostgreSQL driver (psycopg with its bundled libpq) is in the bundle: a team store that is not
+    there is said in words, not an import error; `store roles` prints its shipped SQL."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # nothing listens here once closed
+    url = f"postgresql://smoke@127.0.0.1:{port}/vmsdesk?connect_timeout=3"
+    done = subprocess.run(  # noqa: S603 - our own frozen program
+        [str(app.cli), "jobs"],
+        capture_output=True,
+        text=True,
+        env={**app.env, "VMS_DESK_STORE_URL": url},
+        timeout=STEP_TIMEOUT,
+        check=False,
+    )
+    if done.returncode != 1 or "is unreachable (" not in done.stderr:
+        raise SmokeFailed(
+            f"team store: expected the unreachable sentence, got exit {done.returncode}: "
+            f"{done.stderr[-2000:]}"
+        )
+    if "CREATE ROLE" not in app.run("store roles", "store", "roles"):
+        raise SmokeFailed("store roles: the shipped roles.sql is missing from the bundle.")
+
+
 def check_gui(app: Frozen, work: Path) -> float:
     """The window's cold start, then `gui --demo --screenshot` writes a PNG."""
     seconds, running = time_to_first_window([str(app.gui), "gui"], app.env)
@@ -147,6 +172,8 @@ def smoke(bundle: Path, *, want_libvlc: bool) -> SmokeResult:
         print(f"smoke: {len(Vendor)} simulators serve", flush=True)
         check_export(app, work)
         print("smoke: axis export done and verified", flush=True)
+        check_team_store(app)
+        print("smoke: the PostgreSQL driver loads; store roles prints its SQL", flush=True)
         seconds = check_gui(app, work)
         print("smoke: window shown; demo screenshot written", flush=True)
         return SmokeResult(version_text, seconds)

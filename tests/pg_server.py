@@ -53,7 +53,7 @@ class LocalPostgres:
         self.base = Path(tempfile.mkdtemp(prefix="vms_desk-pg-"))
         self.data = self.base / "data"
         self._as: list[str] = []
-        if os.geteuid() == 0:
+        if getattr(os, "geteuid", lambda: -1)() == 0:  # root on Linux: PostgreSQL refuses to run as root
             self._as = ["runuser", "-u", "postgres", "--"]
             shutil.chown(self.base, "postgres")
         self._names = itertools.count(1)
