@@ -366,7 +366,8 @@ async def test_a_failed_job_moves_to_another_workstation_from_the_board(
     assert ask is not None
     assert "belongs to workstation ws-b" in ask.labelText()
     offered = [ask.comboBoxItems()[i] for i in range(len(ask.comboBoxItems()))]
-    assert offered[0] == workstation.name  # the supervisor's own first
+    assert offered[0] == workstation.name  # the supervisor's own first, and chosen
+    assert ask.textValue() == workstation.name
     assert "ws-b" not in offered
     ask.close()
     await board._move(jobs["yard"].id, workstation.name)

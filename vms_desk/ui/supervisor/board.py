@@ -467,7 +467,10 @@ class SupervisorBoard(QWidget):
         known = [combo.itemText(i) for i in range(combo.count()) if combo.itemText(i) != ANY]
         # This workstation first (the usual move: the supervisor's own fetches it again), then the rest.
         names = dict.fromkeys([self.workstation.name, *known])
-        ask.setComboBoxItems([name for name in names if name and name != job.workstation])
+        offered = [name for name in names if name and name != job.workstation]
+        ask.setComboBoxItems(offered)
+        if offered:
+            ask.setTextValue(offered[0])  # an editable combo starts empty otherwise
         ask.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         ask.textValueSelected.connect(lambda name: self._move(job.id, name))
         ask.open()
