@@ -287,14 +287,15 @@ def check_disk_full(
 def test_disk_full_while_downloading(
     sim_factory: Callable[..., RunningSim], cli_home: Path, tmp_path: Path
 ) -> None:
-    # 64 KiB per file: the store and its WAL stay below it (about 40 KiB), a 12 s video does not.
-    limit = 64 * 1024
+    # 512 KiB per file: the store and its WAL stay below it (about 100 KiB with its four schema steps),
+    # a 120 s video (about 900 KiB) does not.
+    limit = 512 * 1024
     sim = sim_factory(Vendor.AXXON_ONE)
     out = tmp_path / "ev"
     # The log is full too: its failing writes must not reach the console.
     (cli_home / "logs").mkdir()
     (cli_home / "logs" / "vms_desk.log").write_bytes(b"." * limit)
-    result = run_limited(cli_home, [*export_args(sim.url, out, span=span_args(12)), "--json"], limit)
+    result = run_limited(cli_home, [*export_args(sim.url, out, span=span_args(120)), "--json"], limit)
     check_disk_full(result, cli_home, out, sim, ["cannot be written", "File too large", "disk has space"])
 
 
