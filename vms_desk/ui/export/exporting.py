@@ -216,7 +216,7 @@ class ExportFlow(QObject):
     ) -> list[JobRecord]:
         """Queue every row's jobs (each server's run on its own queue); a row that cannot be built or
         reached is said in the status line and the others go ahead."""
-        case = self._case(dialog.caseEdit.text().strip())
+        case = await self._case(dialog.caseEdit.text().strip())
         operator = dialog.operatorEdit.text().strip() or None
         records: list[JobRecord] = []
         problems: list[str] = []
@@ -257,13 +257,14 @@ class ExportFlow(QObject):
         self.window.show_status(said, 15000)
         return records
 
-    def _case(self, number: str) -> str | None:
-        """The open case for the export (created when new); InputError for a closed one."""
+    async def _case(self, number: str) -> str | None:
+        """The open case for the export (created when new); InputError for a closed one. Looked up (and
+        created) on a worker thread: a team store is a network away from the GUI thread."""
         if not number:
             return None
         if self.case_check is None:
             return number
-        case, created = self.case_check(number)
+        case, created = await asyncio.to_thread(self.case_check, number)
         if created:
             self.window.show_status(f"Case {case.number} did not exist: created it (open).", 8000)
         return case.number
@@ -328,7 +329,7 @@ class ExportFlow(QObject):
         config = self.connections.config(server_id)
         if config is None:
             raise InputError("The server was removed while the export dialog was open.")
-        case = self._case(choices.case)
+        case = await self._case(choices.case)
         now = now_utc()
         # Secrets are validated with the options but travel to the engine apart, never to the store.
         everything = {**choices.options, **choices.secrets}
