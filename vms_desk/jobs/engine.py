@@ -367,8 +367,11 @@ class Engine:
         await self.writer.call(self.store.remove, job_id)
 
     def jobs(self) -> list[JobRecord]:
-        """Every job in the store, oldest first."""
-        return self.store.jobs()
+        """The jobs of this workstation's job list, oldest first: every job in its own store; on a team
+        store only this workstation's (the supervisor board shows everyone's, a page at a time)."""
+        if self.store.db.engine == "sqlite":
+            return self.store.jobs()
+        return self.store.jobs(workstation=self.workstation)
 
     @property
     def running(self) -> bool:

@@ -119,15 +119,21 @@ class JobStore:
             raise UnknownJob(job_id)
         return decode(row)
 
-    def jobs(self, states: Sequence[JobState] | None = None) -> list[JobRecord]:
-        """Every job (or those in `states`), oldest first."""
-        query = "SELECT * FROM jobs"
-        args: tuple[str, ...] = ()
+    def jobs(
+        self, states: Sequence[JobState] | None = None, *, workstation: str | None = None
+    ) -> list[JobRecord]:
+        """Every job (or those in `states`, or of one `workstation`), oldest first."""
+        conditions: list[str] = []
+        args: list[str] = []
         if states:
-            query += f" WHERE state IN ({','.join('?' * len(states))})"
-            args = tuple(str(s) for s in states)
+            conditions.append(f"state IN ({','.join('?' * len(states))})")
+            args += [str(s) for s in states]
+        if workstation is not None:
+            conditions.append("workstation = ?")
+            args.append(workstation)
+        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
         with self.db.read() as conn:
-            return [decode(r) for r in conn.execute(query + " ORDER BY created, id", args)]
+            return [decode(r) for r in conn.execute(f"SELECT * FROM jobs{where} ORDER BY created, id", args)]  # noqa: S608
 
     def ids_starting(self, text: str, limit: int = 2) -> list[str]:
         """Up to `limit` job ids equal to or starting with `text` (a short id as lists show it)."""

@@ -85,3 +85,19 @@ async def test_a_running_engine_marks_a_dead_workstations_job_interrupted_when_i
     assert JobState.INTERRUPTED in seen
     assert await engine_b.resume_interrupted() == []  # and ws-b does not take it
     await engine_b.stop()
+
+
+@pytest.mark.asyncio
+async def test_the_job_list_holds_this_workstations_jobs_on_a_team_store(
+    store: JobStore, http: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    mine = store.add(new_record(tmp_path, JobState.QUEUED, workstation="ws-b"), "q")
+    theirs = store.add(new_record(tmp_path, JobState.QUEUED, workstation="ws-a"), "q")
+    engine_b = _engine(store, http, "ws-b")
+    listed = [r.id for r in engine_b.jobs()]
+    if store.db.engine == "sqlite":
+        assert listed == [mine.id, theirs.id]  # its own store: everything in it
+    else:
+        assert listed == [mine.id]  # the team's jobs are the supervisor board's
+    assert [r.id for r in store.jobs(workstation="ws-a")] == [theirs.id]
+    await engine_b.stop()
