@@ -117,13 +117,17 @@ class PostgresDatabase:
         if conn is not None and not conn.closed and not conn.broken and _still_open(conn):
             return conn
         self._drop()
+        conn = psycopg.connect(**self._login(), autocommit=True, row_factory=dict_row)
+        self._local.conn = conn
+        return conn
+
+    def _login(self) -> dict[str, Any]:
+        """The connection parameters with the password (given, else the environment or keyring)."""
         params = dict(self.params)
         password = self._password or stored_password(params)
         if password:
             params["password"] = password
-        conn = psycopg.connect(**params, autocommit=True, row_factory=dict_row)
-        self._local.conn = conn
-        return conn
+        return params
 
     def error(self, exc: BaseException) -> StorageError:
         """A sentence for the user: unreachable (worth waiting out) or refused."""
@@ -214,12 +218,8 @@ class PostgresDatabase:
 
     def listen_connection(self) -> psycopg.Connection[Any]:
         """A new autocommit connection of its own, for a LISTEN thread."""
-        params = dict(self.params)
-        password = self._password or stored_password(params)
-        if password:
-            params["password"] = password
         try:
-            return psycopg.connect(**params, autocommit=True)
+            return psycopg.connect(**self._login(), autocommit=True)
         except psycopg.Error as exc:
             raise self.error(exc) from exc
 
