@@ -10,6 +10,12 @@ exports run as eight `vms-desk export` processes for the CLI's throughput.
 
 `--overall N` raises the engine's overall limit for the run: the GUI's composition builds its engine
 without the settings (per_server/overall), so as shipped it runs the engine's default of 4 at once.
+The simulators stand in for servers elsewhere on the network, which take none of the workstation's
+CPU. Here they share its two cores, so they run at the lowest priority (`--sim-nice 19`): they still
+serve at full speed whenever the app leaves a core idle, but a GUI thread waking for a paint is not
+queued behind eight server processes no real site would run on the investigator's computer.
+`--sim-nice 0` measures them as equals of the app.
+
 The last line is exactly ``stall: p99 X ms, max Y ms while 8 downloads ran at Z MB/s (CLI W MB/s)``.
 """
 
@@ -33,7 +39,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SIMS = 8
 
 SIM_CHILD = r"""
-import sys, tempfile
+import os, sys, tempfile
+os.nice(int(sys.argv[3]))
 from pathlib import Path
 from vms_desk.core.models import Vendor
 from vms_desk.sim.base import SimState
@@ -48,12 +55,12 @@ sim.stop()
 CAMERA = "Server1/DeviceIpint.1/SourceEndpoint.video:0:0"
 
 
-def start_sims(size: int, seconds: float) -> tuple[list[subprocess.Popen[str]], list[str]]:
-    """One simulator process per server; their URLs."""
+def start_sims(size: int, seconds: float, nice: int) -> tuple[list[subprocess.Popen[str]], list[str]]:
+    """One simulator process per server, `nice` steps below normal priority; their URLs."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", SIM_CHILD, str(size), str(seconds)],
+            [sys.executable, "-c", SIM_CHILD, str(size), str(seconds), str(nice)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -175,6 +182,12 @@ def main() -> None:
     parser.add_argument("--size-mib", type=int, default=400, help="bytes of each export, in MiB")
     parser.add_argument("--overall", type=int, default=None, help="the engine's overall limit for the run")
     parser.add_argument("--export-seconds", type=float, default=2.0, help="server-side export time")
+    parser.add_argument(
+        "--sim-nice",
+        type=int,
+        default=19,
+        help="how far below normal priority the simulators run (0: compete with the app as equals)",
+    )
     args = parser.parse_args()
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         raise SystemExit("ui_stall.py needs a display: run it under xvfb-run")
@@ -182,7 +195,7 @@ def main() -> None:
     import qasync
     from PySide6.QtWidgets import QApplication
 
-    procs, urls = start_sims(args.size_mib * 1024 * 1024, args.export_seconds)
+    procs, urls = start_sims(args.size_mib * 1024 * 1024, args.export_seconds, args.sim_nice)
     home = Path(tempfile.mkdtemp(prefix="vms-desk-stall-"))
     os.environ["VMS_DESK_HOME"] = str(home)
     try:

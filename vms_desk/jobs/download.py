@@ -29,7 +29,7 @@ from vms_desk.core.errors import ConnectionFailed, IntegrityError, ProtocolError
 from vms_desk.core.protocol import Download, ExportHandle, RemoteFile, VendorClient
 from vms_desk.jobs.backoff import RetryHook, RetryPolicy
 from vms_desk.jobs.durable import remove_record
-from vms_desk.jobs.priority import worker_thread
+from vms_desk.jobs.priority import in_worker_thread
 from vms_desk.jobs.sink import BUFFER_BYTES, Buffer, Sink, storage_error
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 FLUSH_SECONDS = 0.5
 # What a 2 MiB/s download receives in FLUSH_SECONDS: slower downloads reach the file in smaller batches.
 BATCH_BYTES = 1024 * 1024
-PROGRESS_INTERVAL = 0.1  # at most ~10 progress callbacks a second
+PROGRESS_INTERVAL = 0.25  # at most 4 progress callbacks a second: each one wakes the event loop
 RATE_WINDOW = 2.0  # seconds of history behind the reported rate
 PART_SUFFIX = ".part"
 
@@ -258,7 +258,7 @@ async def _receive(
         raise _too_long(name, total)
     stop = threading.Event()
     progress = _Received()
-    job = _in_thread(_pump, direct, sink, stop, progress)
+    job = in_worker_thread(_pump, direct, sink, stop, progress, name="vms_desk-receive")
     try:
         while True:
             done, _ = await asyncio.wait({job}, timeout=PROGRESS_INTERVAL)
@@ -280,33 +280,6 @@ class _Received:
     """Bytes the pump thread holds in a buffer that is not yet submitted (read by the loop)."""
 
     held = 0
-
-
-def _in_thread(work: Callable[..., None], *args: object) -> asyncio.Future[None]:
-    """Run `work` on a thread of its own (not the loop's executor: a download would hold one of its
-    few workers for minutes); the future settles when it returns or raises."""
-    loop = asyncio.get_running_loop()
-    future: asyncio.Future[None] = loop.create_future()
-
-    def settle(failure: BaseException | None) -> None:
-        if future.done():
-            return
-        if failure is None:
-            future.set_result(None)
-        else:
-            future.set_exception(failure)
-
-    def run() -> None:
-        failure: BaseException | None = None
-        try:
-            work(*args)
-        except BaseException as exc:  # handed to the awaiting task
-            failure = exc
-        with contextlib.suppress(RuntimeError):  # a closed loop: nobody awaits the result
-            loop.call_soon_threadsafe(settle, failure)
-
-    worker_thread(run, name="vms_desk-receive").start()
-    return future
 
 
 def _pump(direct: _DirectBody, sink: Sink, stop: threading.Event, progress: _Received) -> None:

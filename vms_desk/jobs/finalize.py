@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import Sequence
 from datetime import datetime
@@ -29,6 +28,7 @@ from vms_desk.evidence.manifest import (
 from vms_desk.jobs.credentials import looks_secret
 from vms_desk.jobs.download import PART_SUFFIX
 from vms_desk.jobs.durable import LEFTOVER_SUFFIXES
+from vms_desk.jobs.priority import in_worker_thread
 from vms_desk.jobs.records import FileRecord, JobEvent, JobRecord
 
 
@@ -37,7 +37,7 @@ async def verify_files(folder: Path, files: Sequence[FileRecord]) -> None:
     for entry in files:
         path = folder / entry.name
         try:
-            size, digest = await asyncio.to_thread(sha256_file, path)
+            size, digest = await in_worker_thread(sha256_file, path, name="vms_desk-verify")
         except OSError as exc:
             raise IntegrityError(
                 f"{entry.name} disappeared from {folder} before it could be verified.", detail=repr(exc)

@@ -16,7 +16,7 @@ from vms_desk.jobs.records import JobRecord
 
 log = logging.getLogger(__name__)
 
-PROGRESS_INTERVAL = 0.1  # seconds between two progress values of one job
+PROGRESS_INTERVAL = 0.25  # seconds between two progress values of one job
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ busy machine would otherwise lose its share of the CPU to everything else runnin
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import sys
@@ -58,3 +59,34 @@ def worker_thread(target: Callable[..., Any], *, name: str, args: tuple[Any, ...
         target(*run_args)
 
     return threading.Thread(target=run, args=args, name=name, daemon=True)
+
+
+def in_worker_thread[T](work: Callable[..., T], *args: object, name: str) -> asyncio.Future[T]:
+    """Run `work(*args)` on a worker thread of its own; the future settles with its result or error.
+
+    Not the loop's executor: a download would hold one of its few workers for minutes, and the
+    executor's threads run at normal priority, so a verification re-hashing 400 MiB there competed
+    with the GUI thread for the CPU (threads it starts, like the read-ahead, inherit the lowering).
+    """
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def settle(outcome: tuple[T] | BaseException) -> None:
+        if future.done():
+            return
+        if isinstance(outcome, BaseException):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome[0])
+
+    def run() -> None:
+        outcome: tuple[T] | BaseException
+        try:
+            outcome = (work(*args),)
+        except BaseException as exc:  # handed to the awaiting task
+            outcome = exc
+        with contextlib.suppress(RuntimeError):  # a closed loop: nobody awaits the result
+            loop.call_soon_threadsafe(settle, outcome)
+
+    worker_thread(run, name=name).start()
+    return future

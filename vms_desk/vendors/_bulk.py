@@ -18,6 +18,7 @@ import asyncio
 import re
 import select
 import socket
+import struct
 import sys
 import threading
 from collections.abc import Callable, Iterable
@@ -30,6 +31,7 @@ from vms_desk.core.errors import Cancelled
 
 BULK = "vms_desk_bulk"  # request extension: send this request over a SocketBackend connection
 POLL_SECONDS = 0.25  # how soon a blocked DirectBody read notices cancel()
+WHOLE_READ = 1024 * 1024  # what one DirectBody read waits for, where the kernel can wait (see _wait_all)
 
 # Where a response head ends, as h11 finds it: an empty line, with or without its CR.
 _BLANK_LINE = re.compile(b"\n\r?\n")
@@ -228,6 +230,30 @@ class RoutingTransport(httpx.AsyncBaseTransport):
             await self.bulk.aclose()
 
 
+def _wait_all(sock: socket.socket) -> bool:
+    """Make `sock` block in the kernel for up to POLL_SECONDS per read; True when reads may then ask
+    for WHOLE_READ bytes at once (MSG_WAITALL), else it polls with a Python timeout.
+
+    Each return from a read takes the interpreter lock back. Read in socket-sized pieces, eight
+    downloads took it thousands of times a second and the GUI thread waited behind them for every
+    call it made into Python (a paint of the job list waited 100-500 ms). A read that waits for a
+    whole megabyte takes it about fifteen times a second per download. Windows is left polling:
+    there a receive that runs into SO_RCVTIMEO leaves the connection in an undefined state.
+    """
+    if sys.platform == "win32" or not hasattr(socket, "MSG_WAITALL"):
+        sock.settimeout(POLL_SECONDS)
+        return False
+    try:
+        sock.settimeout(None)
+        seconds = int(POLL_SECONDS)
+        micros = int((POLL_SECONDS - seconds) * 1_000_000)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, struct.pack("ll", seconds, micros))
+    except OSError:
+        sock.settimeout(POLL_SECONDS)
+        return False
+    return True
+
+
 class DirectBody:
     """The rest of a Content-Length body, read straight from its socket by one worker thread.
 
@@ -246,7 +272,7 @@ class DirectBody:
         # A duplicate descriptor with its own timeout: the event loop's socket object stays untouched.
         # (Made first: if it fails, OSError leaves the stream as it was, for httpx to read.)
         self._sock = stream.sock.dup()
-        self._sock.settimeout(POLL_SECONDS)
+        self._whole = _wait_all(self._sock)
         head = stream.take_unread()[:length]
         self._head = memoryview(head)
         self._remaining = length - len(head)
@@ -270,8 +296,11 @@ class DirectBody:
             if self._stop.is_set():
                 raise Cancelled("The download was stopped.", detail="direct body read cancelled")
             try:
-                count = self._sock.recv_into(view, want)
-            except TimeoutError:
+                if self._whole:
+                    count = self._sock.recv_into(view, min(want, WHOLE_READ), socket.MSG_WAITALL)
+                else:
+                    count = self._sock.recv_into(view, want)
+            except (TimeoutError, BlockingIOError):
                 waited += POLL_SECONDS
                 if self._timeout is not None and waited >= self._timeout:
                     raise self._errors(httpx.ReadTimeout("timed out reading the body")) from None

@@ -17,7 +17,7 @@ from jobs_helpers import FileClient, file_server
 from vms_desk.core.errors import ConnectionFailed, IntegrityError
 from vms_desk.core.protocol import ExportHandle, RemoteFile
 from vms_desk.jobs.backoff import RetryPolicy
-from vms_desk.jobs.download import download_file, part_path
+from vms_desk.jobs.download import PROGRESS_INTERVAL, download_file, part_path
 from vms_desk.jobs.durable import Record, current_boot, record_path, write_record
 from vms_desk.sim.base import SimServer, SimState
 
@@ -236,7 +236,7 @@ async def test_event_loop_keeps_running_and_progress_is_throttled(
         server.stop()
     elapsed = time.monotonic() - started
     assert max(gaps) < 0.25, f"the loop stalled for {max(gaps):.3f} s"
-    assert len(calls) <= elapsed * 10 + 2
+    assert len(calls) <= elapsed / PROGRESS_INTERVAL + 2
 
 
 def sink_threads() -> list[threading.Thread]:
@@ -270,10 +270,10 @@ async def test_a_slow_download_reaches_the_disk_as_it_goes(
         on_disk = await wait_for_part(target, 2.0)
         assert 0 < on_disk < SIZE
         assert part_path(target).read_bytes() == data[:on_disk]
-        # Progress counts bytes as they arrive, not buffer by buffer, about ten times a second.
-        await asyncio.sleep(0.5)
+        # Progress counts bytes as they arrive, not buffer by buffer, about four times a second.
+        await asyncio.sleep(1.0)
         done = [c[0] for c in calls]
-        assert len(done) >= 5
+        assert len(done) >= 4
         assert done == sorted(done)
         assert len(set(done)) >= 4
         assert calls[-1][1] == SIZE

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import tzinfo
 
@@ -47,6 +48,15 @@ StateRole = Qt.ItemDataRole.UserRole + 3
 ProgressRole = Qt.ItemDataRole.UserRole + 4  # float 0..1, or -1.0 when unknown (busy bar)
 ProgressTextRole = Qt.ItemDataRole.UserRole + 5
 
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
+_JOB_ID, _RECORD, _STATE, _PROGRESS, _PROGRESS_TEXT = (
+    int(r) for r in (JobIdRole, RecordRole, StateRole, ProgressRole, ProgressTextRole)
+)
+_RIGHT_ALIGNED = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
 _STATE_COLOUR = {
     JobState.DONE: "#2e7d32",
     JobState.FAILED: "#c62828",
@@ -75,6 +85,8 @@ class JobTableModel(QAbstractTableModel):
         super().__init__(parent)
         self._jobs: list[JobRecord] = []
         self._live: dict[str, _Live] = {}
+        self._texts: dict[str, tuple[str | None, ...]] = {}
+        self._brushes = {state: QBrush(QColor(colour)) for state, colour in _STATE_COLOUR.items()}
         self.zone = zone or local_zone()
 
     # --- Qt interface ----------------------------------------------------------------------------
@@ -100,28 +112,33 @@ class JobTableModel(QAbstractTableModel):
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         """Cell text, tooltips, colours and the custom roles."""
-        if not index.isValid() or not 0 <= index.row() < len(self._jobs):
+        # Asked for about ten roles per cell on every repaint while downloads run: roles this model
+        # never answers return at once, and a row's texts are made once per change (_row_texts).
+        answer = _ANSWERS.get(role)
+        row = index.row()
+        if answer is None or not 0 <= row < len(self._jobs) or not index.isValid():
             return None
-        job = self._jobs[index.row()]
-        live = self._live.get(job.id, _Live())
-        column = index.column()
-        custom = {
-            JobIdRole: lambda: job.id,
-            RecordRole: lambda: job,
-            StateRole: lambda: job.state,
-            ProgressRole: lambda: self._fraction(job, live),
-            ProgressTextRole: lambda: self._progress_text(job, live),
-            Qt.ItemDataRole.DisplayRole: lambda: self._display(job, live, column),
-            Qt.ItemDataRole.ToolTipRole: lambda: self._tooltip(job, live, column),
-        }.get(role)
-        if custom is not None:
-            return custom()
-        if role == Qt.ItemDataRole.ForegroundRole and column in (COL_STATE, COL_ERROR):
-            colour = _STATE_COLOUR.get(job.state)
-            return QBrush(QColor(colour)) if colour else None
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in (COL_BYTES, COL_ETA):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
+        return answer(self, self._jobs[row], index.column())
+
+    def _foreground(self, job: JobRecord, column: int) -> QBrush | None:
+        return self._brushes.get(job.state) if column in (COL_STATE, COL_ERROR) else None
+
+    def _cell_tooltip(self, job: JobRecord, column: int) -> str | None:
+        return self._tooltip(job, self._live.get(job.id, _Live()), column)
+
+    def _cell_fraction(self, job: JobRecord, _column: int) -> float:
+        return self._fraction(job, self._live.get(job.id, _Live()))
+
+    def _row_texts(self, job: JobRecord) -> tuple[str | None, ...]:
+        """Every cell's text of a job's row, kept until its record or figures change (a row waiting on
+        the server is made afresh each time: its ETA and 'no progress for …' follow the clock)."""
+        texts = self._texts.get(job.id)
+        if texts is None:
+            live = self._live.get(job.id, _Live())
+            texts = tuple(self._display(job, live, column) for column in range(COLUMNS))
+            if job.state is not JobState.PROCESSING:
+                self._texts[job.id] = texts
+        return texts
 
     def _display(self, job: JobRecord, live: _Live, column: int) -> str | None:
         cells = {
@@ -263,6 +280,7 @@ class JobTableModel(QAbstractTableModel):
         self.beginResetModel()
         self._jobs = sorted(records, key=lambda r: (r.created, r.id), reverse=True)
         self._live = {r.id: _Live() for r in records}
+        self._texts.clear()
         self.endResetModel()
 
     def row_of(self, job_id: str) -> int:
@@ -281,6 +299,7 @@ class JobTableModel(QAbstractTableModel):
         """Insert a new job at the top, or replace a known one's record."""
         row = self.row_of(job.id)
         live = self._live.setdefault(job.id, _Live())
+        self._texts.pop(job.id, None)
         if live.phase_state is not job.state:
             live.phase_state, live.phase_started = job.state, time.monotonic()
             if job.state is not JobState.DOWNLOADING:
@@ -301,6 +320,7 @@ class JobTableModel(QAbstractTableModel):
         self.beginRemoveRows(QModelIndex(), row, row)
         del self._jobs[row]
         self._live.pop(job_id, None)
+        self._texts.pop(job_id, None)
         self.endRemoveRows()
 
     def apply_progress(self, progress: JobProgress) -> None:
@@ -313,6 +333,7 @@ class JobTableModel(QAbstractTableModel):
         if progress.server_progress is not None:
             live.server_progress = progress.server_progress
         live.still_since = progress.still_since
+        self._texts.pop(progress.job_id, None)
         self.dataChanged.emit(self.index(row, COL_STATE), self.index(row, COL_ETA))
 
     def overall(self) -> tuple[int, float]:
@@ -322,3 +343,17 @@ class JobTableModel(QAbstractTableModel):
             return 0, 1.0
         fractions = [max(0.0, self._fraction(r, self._live.get(r.id, _Live()))) for r in active]
         return len(active), sum(fractions) / len(fractions)
+
+
+# What each answered role returns for (model, job, column); any other role is None at once.
+_ANSWERS: dict[int, Callable[[JobTableModel, JobRecord, int], object]] = {
+    _DISPLAY: lambda m, job, column: m._row_texts(job)[column] if 0 <= column < COLUMNS else None,
+    _FOREGROUND: JobTableModel._foreground,
+    _ALIGNMENT: lambda _m, _job, column: _RIGHT_ALIGNED if column in (COL_BYTES, COL_ETA) else None,
+    _TOOLTIP: JobTableModel._cell_tooltip,
+    _JOB_ID: lambda _m, job, _column: job.id,
+    _RECORD: lambda _m, job, _column: job,
+    _STATE: lambda _m, job, _column: job.state,
+    _PROGRESS: JobTableModel._cell_fraction,
+    _PROGRESS_TEXT: lambda m, job, _column: m._row_texts(job)[COL_STATE],
+}
