@@ -119,3 +119,19 @@ def test_camera_rows_show_the_source_tooltip_and_their_server_menu(qtbot):
     assert "Id: a1" in QToolTip.text()
     QToolTip.hideText()
     assert panel._server_at(yard) == "a"
+
+
+def test_a_selected_server_row_and_the_current_row_survive_a_swap(qtbot):
+    _model, panel = _panel(qtbot)
+    south = panel.proxy.shown_servers()[1]
+    hall = panel.proxy.index(1, 0, south)
+    selection = panel.tree.selectionModel()
+    flags = selection.SelectionFlag
+    selection.select(south, flags.Select | flags.Rows)
+    selection.setCurrentIndex(hall, flags.Select | flags.Rows)
+    QTest.keyClicks(panel.filter, "hall")  # South's row swapped for the copy holding "Entrance Hall" only
+    [south] = panel.proxy.shown_servers()
+    assert south.data(ServerIdRole) == "b"
+    assert selection.isRowSelected(0, south.parent())
+    assert selection.currentIndex() == panel.proxy.index(0, 0, south)
+    assert [r.camera.id for r in panel.selected_cameras()] == ["b1"]
