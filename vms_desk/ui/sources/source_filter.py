@@ -1,266 +1,387 @@
-"""The source tree's filter: one pass over the node model into the visible rows, applied as one layout change.
+"""The source tree's filter: the rows the tree shows, held in a C++ item model that Python edits in bulk.
 
-A QSortFilterProxyModel with recursive filtering asks the source for parent/index/data millions of
-times per keystroke on a large tree and hides rows in thousands of separate ranges. This proxy reads
-the node model directly (each camera's display text is case-folded once, when the cameras arrive),
-builds the list of visible rows in a single pass, and swaps it in between one
-layoutAboutToBeChanged/layoutChanged pair, remapping the views' persistent indexes (selection,
-expansion, current row) by node identity.
+A tree view calls into its model for every visible row on each re-layout (index() once, flags() twice), so
+a Python model, however lean, cost about 50 ms of Python per keystroke that brought 10,000 cameras back.
+The view therefore talks only to SourceFilterProxy, a QStandardItemModel that overrides none of the
+methods views call, and Python only decides which rows it holds:
+
+* a filter pass is a substring test on each camera's case-folded text (ServerNode.folded);
+* each server has two rows kept ready: `full`, holding a row for every camera (built once, when the
+  cameras arrive), and `part`, holding clones of the rows the filter shows. A server shown whole swaps
+  its `full` row in: two row signals however many cameras come back. A server shown in part has its
+  `part` row edited by row ranges, so that the rows that stay keep their selection;
+* the view's selection is carried across a swap (keep_selection), and every change is bracketed by
+  aboutToRefilter/refiltered, so that the panel reports the selection once.
+
+Tooltips and the typed roles of camera rows are not copied into the items (that would slow the loading of
+the cameras): read them from the source model through mapToSource.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from PySide6.QtCore import QAbstractItemModel, QAbstractProxyModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, QObject, Qt, Signal
+from PySide6.QtGui import QStandardItem, QStandardItemModel
 
 from vms_desk.core.models import Camera
-from vms_desk.ui.sources.source_model import AnyIndex, ServerNode, SourceModel, server_text
+from vms_desk.ui.sources.source_model import (
+    KIND_SERVER,
+    AnyIndex,
+    KindRole,
+    ServerIdRole,
+    ServerNode,
+    SourceModel,
+    camera_is_grey,
+    grey_brush,
+    server_foreground,
+    server_text,
+    status_icon,
+)
 
-_ROOT = QModelIndex()
-_NO_FLAGS = Qt.ItemFlag.NoItemFlags
 _SERVER_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-
-# A persistent index remembered across a change: the server node, and for a camera its source row
-# plus the camera object (so a row that now holds another camera is not mistaken for it).
-_Key = tuple[ServerNode, int, Camera | None] | None
+_CAMERA_NOT_EXPORTABLE = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemNeverHasChildren
 
 
-class _Shown:
-    """A visible server: its node, its proxy row, the source rows of its visible cameras (None = all),
-    and those cameras' flags (what the view asks for most)."""
+def _camera_rows(node: ServerNode) -> list[QStandardItem]:
+    """One item per camera: its text, and only where it differs from the default, flags and colour.
 
-    __slots__ = ("cameras", "flags", "node", "row", "size")
-
-    def __init__(self, node: ServerNode, row: int, cameras: list[int] | None) -> None:
-        self.node, self.row, self.cameras = node, row, cameras
-        self.flags = node.flags if cameras is None else [node.flags[i] for i in cameras]
-        self.size = len(self.flags)
-
-    def source_row(self, row: int) -> int:
-        return row if self.cameras is None else self.cameras[row]
-
-    def proxy_row(self, source_row: int) -> int:
-        if self.cameras is None:
-            return source_row if source_row < self.size else -1
-        at = bisect_left(self.cameras, source_row)
-        return at if at < len(self.cameras) and self.cameras[at] == source_row else -1
+    Items keep QStandardItem's default flags (the panel's tree edits nothing and drags nothing): one Python
+    call per camera is what loading 10,000 of them costs.
+    """
+    items = [QStandardItem(text) for text in node.texts]
+    grey = grey_brush()
+    for item, camera in zip(items, node.cameras, strict=True):
+        if not camera.exportable:
+            item.setFlags(_CAMERA_NOT_EXPORTABLE)
+        if camera_is_grey(camera):
+            item.setForeground(grey)
+    return items
 
 
-def visible_rows(servers: list[ServerNode], needle: str) -> list[_Shown]:
-    """One pass: a server whose text matches keeps all its cameras; otherwise only its matching cameras."""
-    needle = needle.casefold()
-    shown: list[_Shown] = []
-    for node in servers:
-        cameras: list[int] | None = None
-        if needle and needle not in server_text(node).casefold():
-            cameras = [i for i, text in enumerate(node.folded) if needle in text]
-            if not cameras:
-                continue
-        shown.append(_Shown(node, len(shown), cameras))
-    return shown
+def _fill_server(item: QStandardItem, node: ServerNode) -> None:
+    """Write a server's text, status icon, colour and roles into its row (unchanged values signal nothing)."""
+    item.setText(server_text(node))
+    item.setIcon(status_icon(node.status))
+    item.setData(server_foreground(node), Qt.ItemDataRole.ForegroundRole)
+    item.setData(KIND_SERVER, KindRole)
+    item.setData(node.server_id, ServerIdRole)
 
 
-class SourceFilterProxy(QAbstractProxyModel):
-    """Case-insensitive filter over a SourceModel: a camera match keeps its server, a server match all."""
+def _server_row(node: ServerNode) -> QStandardItem:
+    item = QStandardItem()
+    item.setFlags(_SERVER_FLAGS)
+    _fill_server(item, node)
+    return item
 
-    def __init__(self, parent: object | None = None) -> None:
-        super().__init__(parent)  # type: ignore[arg-type]
+
+def _runs(rows: list[int], member: set[int]) -> list[tuple[int, int]]:
+    """The [start, stop) position ranges of `rows` whose values are not in `member`."""
+    runs: list[tuple[int, int]] = []
+    start = -1
+    for i, row in enumerate(rows):
+        if row in member:
+            if start >= 0:
+                runs.append((start, i))
+                start = -1
+        elif start < 0:
+            start = i
+    if start >= 0:
+        runs.append((start, len(rows)))
+    return runs
+
+
+class _Mirror:
+    """A source server's two ready rows (see the module docstring) and which of them the model holds."""
+
+    __slots__ = ("cameras", "full", "node", "part", "rows", "shown", "templates")
+
+    def __init__(self, node: ServerNode) -> None:
+        self.node = node
+        self.cameras = node.cameras  # ServerNode.set_cameras assigns a new list: a different list is stale
+        self.templates = _camera_rows(node)
+        self.full = _server_row(node)
+        if self.templates:
+            self.full.appendRows(self.templates)  # the items now belong to `full`; clones are made from them
+        self.part = _server_row(node)
+        self.rows: list[int] = []  # source rows of the cameras under `part`, ascending
+        self.shown: QStandardItem | None = None
+
+    def wanted(self, needle: str) -> list[int] | None:
+        """The source rows of the cameras to show: None for all of them, [] to hide the server."""
+        if not needle or needle in server_text(self.node).casefold():
+            return None
+        return [i for i, text in enumerate(self.node.folded) if needle in text]
+
+    def set_part(self, rows: list[int]) -> None:
+        """Make `part` hold the cameras at `rows`: remove and insert ranges, leaving the rows that stay."""
+        old, item = self.rows, self.part
+        if rows == old:
+            return
+        for start, stop in reversed(_runs(old, set(rows))):
+            item.removeRows(start, stop - start)
+        templates = self.templates
+        for start, stop in _runs(rows, set(old)):  # ascending: every row before `start` is in place
+            item.insertRows(start, [templates[r].clone() for r in rows[start:stop]])
+        self.rows = rows
+
+    def source_row(self, item: QStandardItem, row: int) -> int:
+        """The source row of the camera at `row` under `item` (full or part)."""
+        return row if item is self.full else self.rows[row]
+
+    def row_in(self, item: QStandardItem, source_row: int) -> int:
+        """The row under `item` (full or part) of the camera at `source_row`, or -1 when not there."""
+        if item is self.full:
+            return source_row if source_row < len(self.templates) else -1
+        at = bisect_left(self.rows, source_row)
+        return at if at < len(self.rows) and self.rows[at] == source_row else -1
+
+
+class SourceFilterProxy(QStandardItemModel):
+    """Case-insensitive filter over a SourceModel: a camera match keeps its server, a server match all.
+
+    Signals:
+        aboutToRefilter(), refiltered(): bracket every change of the rows, by the filter or the source;
+            in between, mapToSource and camera_at answer nothing.
+    """
+
+    aboutToRefilter = Signal()  # noqa: N815 - Qt signal naming
+    refiltered = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.setHorizontalHeaderLabels(["Sources"])  # also makes the one column
         self._needle = ""
-        self._shown: list[_Shown] = []
-        self._by_node: dict[int, _Shown] = {}
         self._source: SourceModel | None = None
-        self._pending: list[tuple[QPersistentModelIndex, _Key]] | None = None
+        self._mirrors: dict[ServerNode, _Mirror] = {}
+        self._shown: list[_Mirror] = []  # the mirrors of the top-level rows, in row order
+        self._selection: QItemSelectionModel | None = None
+        self._depth = 0
 
     # --- filter -----------------------------------------------------------------------------------
     def setFilterFixedString(self, text: str) -> None:  # noqa: N802 - the QSortFilterProxyModel name callers know
         """Show only rows whose display text contains `text` (case-insensitive)."""
         self._needle = text
-        self._refilter()
+        with self._change():
+            self._apply()
 
     def filter_text(self) -> str:
         """The current filter string."""
         return self._needle
 
     def shown_servers(self) -> list[QModelIndex]:
-        """The proxy index of every visible server (to expand them in one go)."""
-        return [self.createIndex(s.row, 0, None) for s in self._shown]
+        """The index of every visible server (to expand them in one go)."""
+        return [self.index(row, 0) for row in range(len(self._shown))]
+
+    def keep_selection(self, selection: QItemSelectionModel) -> None:
+        """Carry this view selection across the swap of a server's row for its other copy."""
+        self._selection = selection
 
     # --- source wiring ----------------------------------------------------------------------------
-    def setSourceModel(self, model: QAbstractItemModel) -> None:  # noqa: N802 - Qt override
-        """Attach a SourceModel; every structural change in it becomes one layout change here."""
-        if not isinstance(model, SourceModel):
-            raise TypeError("SourceFilterProxy filters a SourceModel")
-        self._begin()
-        super().setSourceModel(model)
+    def setSourceModel(self, model: SourceModel) -> None:  # noqa: N802 - the proxy name callers know
+        """Mirror a SourceModel: its structure changes, status changes and the filter edit these rows."""
         self._source = model
-        for about in (
-            model.rowsAboutToBeInserted,
-            model.rowsAboutToBeRemoved,
-            model.rowsAboutToBeMoved,
-            model.modelAboutToBeReset,
-            model.layoutAboutToBeChanged,
-        ):
-            about.connect(self._begin)
-        for done in (
+        for signal in (
             model.rowsInserted,
             model.rowsRemoved,
             model.rowsMoved,
             model.modelReset,
             model.layoutChanged,
         ):
-            done.connect(self._end)
+            signal.connect(self._sync)
         model.dataChanged.connect(self._source_data_changed)
-        model.headerDataChanged.connect(self.headerDataChanged)
-        self._end()
+        self._sync()
 
-    def _begin(self, *_args: object) -> None:
-        if self._pending is not None:  # already inside a change (a source change within a source change)
+    def sourceModel(self) -> SourceModel | None:  # noqa: N802 - the proxy name callers know
+        """The mirrored SourceModel."""
+        return self._source
+
+    @contextmanager
+    def _change(self) -> Iterator[None]:
+        self._depth += 1
+        if self._depth == 1:
+            self.aboutToRefilter.emit()
+        try:
+            yield
+        finally:
+            self._depth -= 1
+            if self._depth == 0:
+                self.refiltered.emit()
+
+    def _sync(self, *_args: object) -> None:
+        """Follow the source's servers and cameras: drop what went or changed, build what is new, filter."""
+        if self._source is None:
             return
-        self.layoutAboutToBeChanged.emit()
-        self._pending = [(p, self._key(p)) for p in map(QPersistentModelIndex, self.persistentIndexList())]
+        with self._change():
+            nodes = self._source.servers()
+            alive = set(nodes)
+            for node, mirror in list(self._mirrors.items()):
+                if node not in alive or mirror.cameras is not node.cameras:
+                    self._drop(mirror)
+            for node in nodes:
+                if node not in self._mirrors:
+                    self._mirrors[node] = _Mirror(node)
+            self._apply()
 
-    def _end(self, *_args: object) -> None:
-        if self._pending is None:
-            return
-        pending, self._pending = self._pending, None
-        servers = self._source.servers() if self._source is not None else []
-        self._shown = visible_rows(servers, self._needle)
-        self._by_node = {id(s.node): s for s in self._shown}
-        old = [QModelIndex(p) for p, _key in pending]
-        self.changePersistentIndexList(old, [self._index_of(key) for _p, key in pending])
-        self.layoutChanged.emit()
-
-    def _refilter(self) -> None:
-        """Filter again; when the visible rows come out the same (say 'e' matching every row) change nothing,
-        because the view would re-lay out every visible row for a layout change that moves none."""
-        servers = self._source.servers() if self._source is not None else []
-        shown = visible_rows(servers, self._needle)
-        same = len(shown) == len(self._shown) and all(
-            a.node is b.node and a.cameras == b.cameras for a, b in zip(shown, self._shown, strict=True)
-        )
-        if not same:
-            self._begin()
-            self._end()
-
-    def _key(self, index: AnyIndex) -> _Key:
-        if not index.isValid():
-            return None
-        owner = index.internalPointer()
-        if owner is None:
-            return (self._shown[index.row()].node, -1, None)
-        row = owner.source_row(index.row())
-        return (owner.node, row, owner.node.cameras[row] if row < len(owner.node.cameras) else None)
-
-    def _index_of(self, key: _Key) -> QModelIndex:
-        if key is None:
-            return QModelIndex()
-        node, row, camera = key
-        shown = self._by_node.get(id(node))
-        if shown is None:
-            return QModelIndex()
-        if row < 0:
-            return self.createIndex(shown.row, 0, None)
-        if row >= len(node.cameras) or node.cameras[row] is not camera:
-            return QModelIndex()
-        proxy_row = shown.proxy_row(row)
-        return self.createIndex(proxy_row, 0, shown) if proxy_row >= 0 else QModelIndex()
+    def _drop(self, mirror: _Mirror) -> None:
+        del self._mirrors[mirror.node]
+        if mirror.shown is not None:
+            row = self._shown.index(mirror)
+            del self._shown[row]
+            self.takeRow(row)  # handed back to Python, which frees the rows with the mirror
 
     def _source_data_changed(
-        self, top_left: QModelIndex, bottom_right: QModelIndex, roles: list[int]
+        self, top_left: QModelIndex, bottom_right: QModelIndex, _roles: object = None
     ) -> None:
-        if top_left != bottom_right:  # a range (this model sends none): re-read everything
-            self._begin()
-            self._end()
+        if self._source is None:
             return
-        if self._needle and top_left.internalPointer() is None:
-            self._refilter()  # a server's status text may now match or stop matching
-        index = self.mapFromSource(top_left)
-        if index.isValid():
-            self.dataChanged.emit(index, index, roles)
+        owner = top_left.internalPointer()
+        if isinstance(owner, ServerNode):  # a camera's data (this model sends none): build its server again
+            with self._change():
+                if owner in self._mirrors:
+                    self._drop(self._mirrors[owner])
+                self._sync()
+            return
+        servers = self._source.servers()
+        for row in range(top_left.row(), bottom_right.row() + 1):
+            mirror = self._mirrors.get(servers[row])
+            if mirror is not None:
+                _fill_server(mirror.full, mirror.node)
+                _fill_server(mirror.part, mirror.node)
+        if self._needle:  # a server's status text may now match or stop matching
+            with self._change():
+                self._apply()
+
+    # --- applying the filter ------------------------------------------------------------------------
+    def _apply(self) -> None:
+        """One pass over the servers in source order; the top-level rows stay in that order throughout."""
+        if self._source is None:
+            return
+        needle = self._needle.casefold()
+        pos = 0  # rows above are final; a mirror still shown from before sits at `pos`
+        for node in self._source.servers():
+            mirror = self._mirrors[node]
+            rows = mirror.wanted(needle)
+            if rows is not None and not rows:
+                if mirror.shown is not None:
+                    del self._shown[pos]
+                    mirror.shown = None
+                    self.takeRow(pos)  # kept in the mirror for when it shows again
+                continue
+            target = mirror.full
+            if rows is not None:
+                mirror.set_part(rows)  # in place when shown, else detached, where it signals nothing
+                target = mirror.part
+            if mirror.shown is None:
+                self._shown.insert(pos, mirror)
+                mirror.shown = target
+                self.insertRow(pos, target)
+            elif mirror.shown is not target:
+                self._swap(pos, mirror, target)
+            pos += 1
+
+    def _swap(self, pos: int, mirror: _Mirror, target: QStandardItem) -> None:
+        """Put the server's other copy in its row at `pos`, carrying the selection and current row over."""
+        outgoing = mirror.shown
+        assert outgoing is not None
+        selection = (
+            self._selection if self._selection is not None and self._selection.model() is self else None
+        )
+        selected: list[int] = []
+        server_selected, current = False, -1
+        if selection is not None:
+            parent = self.index(pos, 0)
+            spans = selection.selection()
+            for span in (spans.at(i) for i in range(spans.count())):
+                if span.parent() == parent:
+                    selected += [mirror.source_row(outgoing, r) for r in range(span.top(), span.bottom() + 1)]
+                elif not span.parent().isValid() and span.top() <= pos <= span.bottom():
+                    server_selected = True
+            at = selection.currentIndex()
+            if at.isValid() and at.parent() == parent:
+                current = mirror.source_row(outgoing, at.row())
+        del self._shown[pos]
+        self.takeRow(pos)
+        self._shown.insert(pos, mirror)
+        mirror.shown = target
+        self.insertRow(pos, target)
+        if selection is not None:
+            self._reselect(selection, pos, mirror, selected, server_selected=server_selected, current=current)
+
+    def _reselect(
+        self,
+        selection: QItemSelectionModel,
+        pos: int,
+        mirror: _Mirror,
+        source_rows: list[int],
+        *,
+        server_selected: bool,
+        current: int,
+    ) -> None:
+        parent = self.index(pos, 0)
+        target = mirror.shown
+        assert target is not None
+        rows = sorted(r for r in (mirror.row_in(target, s) for s in source_rows) if r >= 0)
+        chosen = QItemSelection()
+        if server_selected:
+            chosen.select(parent, parent)
+        start = 0
+        for i in range(1, len(rows) + 1):  # one range per run of adjacent rows
+            if i == len(rows) or rows[i] != rows[i - 1] + 1:
+                chosen.select(self.index(rows[start], 0, parent), self.index(rows[i - 1], 0, parent))
+                start = i
+        flags = QItemSelectionModel.SelectionFlag
+        if not chosen.isEmpty():
+            selection.select(chosen, flags.Select | flags.Rows)
+        row = mirror.row_in(target, current) if current >= 0 else -1
+        if row >= 0:
+            selection.setCurrentIndex(self.index(row, 0, parent), flags.NoUpdate)
 
     # --- mapping ----------------------------------------------------------------------------------
-    def mapFromSource(self, source: AnyIndex) -> QModelIndex:  # noqa: N802 - Qt override
-        """The proxy index of a source index, or invalid when filtered out."""
+    def mapFromSource(self, source: AnyIndex) -> QModelIndex:  # noqa: N802 - the proxy name callers know
+        """The index of a source row here, or invalid when filtered out."""
         if not source.isValid() or self._source is None:
             return QModelIndex()
         owner = source.internalPointer()
         if owner is None:
-            return self._index_of((self._source.servers()[source.row()], -1, None))
-        if source.row() >= len(owner.cameras):
+            mirror = self._mirrors.get(self._source.servers()[source.row()])
+            return self.indexFromItem(mirror.shown) if mirror is not None and mirror.shown else QModelIndex()
+        mirror = self._mirrors.get(owner)
+        if mirror is None or mirror.shown is None:
             return QModelIndex()
-        return self._index_of((owner, source.row(), owner.cameras[source.row()]))
+        row = mirror.row_in(mirror.shown, source.row())
+        return self.index(row, 0, self.indexFromItem(mirror.shown)) if row >= 0 else QModelIndex()
 
-    def mapToSource(self, proxy: AnyIndex) -> QModelIndex:  # noqa: N802 - Qt override
-        """The source index of a proxy index."""
-        if not proxy.isValid() or self._source is None:
+    def mapToSource(self, index: AnyIndex) -> QModelIndex:  # noqa: N802 - the proxy name callers know
+        """The source index of a row here."""
+        located = self._locate(index)
+        if located is None or self._source is None:
             return QModelIndex()
-        owner = proxy.internalPointer()
-        if owner is None:
-            return self._source.index(self._shown[proxy.row()].node.row, 0)
-        server = self._source.index(owner.node.row, 0)
-        return self._source.index(owner.source_row(proxy.row()), 0, server)
+        mirror, row = located
+        server = self._source.index(mirror.node.row, 0)
+        return server if row < 0 else self._source.index(row, 0, server)
 
-    # --- structure: answered from the visible-row list, without asking the source ---------------------
-    def index(self, row: int, column: int, parent: AnyIndex = _ROOT) -> QModelIndex:
-        """A visible server (top level) or camera (under its server)."""
-        # Called once per visible row on every re-layout of the tree: kept to the fewest Python steps.
-        if parent.isValid():
-            if column or row < 0 or parent.internalPointer() is not None:
-                return QModelIndex()
-            shown = self._shown[parent.row()]
-            return self.createIndex(row, 0, shown) if row < shown.size else QModelIndex()
-        if column or row < 0 or row >= len(self._shown):
-            return QModelIndex()
-        return self.createIndex(row, 0, None)
-
-    def parent(self, child: AnyIndex = QModelIndex()) -> QModelIndex:  # type: ignore[override]  # noqa: B008
-        """The server of a camera row (O(1): the pointer is its server's entry); invalid for servers."""
-        if not child.isValid():
-            return QModelIndex()
-        owner = child.internalPointer()
-        return QModelIndex() if owner is None else self.createIndex(owner.row, 0, None)
-
-    def sibling(self, row: int, column: int, index: AnyIndex) -> QModelIndex:
-        """The row `row` under the same parent."""
-        return self.index(row, column, self.parent(index))
-
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        """Visible servers at the top, visible cameras under a server."""
-        if parent.column() > 0:
-            return 0
-        if not parent.isValid():
-            return len(self._shown)
-        if parent.internalPointer() is None and parent.row() < len(self._shown):
-            return self._shown[parent.row()].size
-        return 0
-
-    def hasChildren(self, parent: AnyIndex = QModelIndex()) -> bool:  # noqa: B008, N802
-        """Whether rowCount(parent) > 0."""
-        return self.rowCount(parent) > 0
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        """One column, as the source."""
-        return 1
-
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        """The source's data for the row, read from its node."""
-        if not index.isValid() or self._source is None:
+    def camera_at(self, index: AnyIndex) -> tuple[str, Camera] | None:
+        """The server id and camera of a camera row here (None for a server row)."""
+        located = self._locate(index)
+        if located is None or located[1] < 0:
             return None
-        owner = index.internalPointer()
-        if owner is None:
-            return self._source.node_data(self._shown[index.row()].node, -1, role)
-        return self._source.node_data(owner.node, owner.source_row(index.row()), role)
+        mirror, row = located
+        return mirror.node.server_id, mirror.node.cameras[row]
 
-    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
-        """The source's flags (camera rows never have children, so the view asks no more about them)."""
-        owner = index.internalPointer()
-        if owner is None:
-            return _SERVER_FLAGS if index.isValid() else _NO_FLAGS
-        return owner.flags[index.row()]
+    def _locate(self, index: AnyIndex) -> tuple[_Mirror, int] | None:
+        """The mirror of a row here and, for a camera row, its source row (-1 for the server row).
 
-    def headerData(  # noqa: N802 - Qt override
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> object:
-        """The source's header."""
-        return self._source.headerData(section, orientation, role) if self._source is not None else None
+        Nothing during a change: handlers of the row signals run while rows are half moved (the selection
+        model reports removed rows before they go), when no answer would be right.
+        """
+        if self._depth or not index.isValid() or index.model() is not self:
+            return None
+        parent = index.parent()
+        if not parent.isValid():
+            return self._shown[index.row()], -1
+        mirror = self._shown[parent.row()]
+        assert mirror.shown is not None
+        return mirror, mirror.source_row(mirror.shown, index.row())

@@ -20,22 +20,7 @@ StatusRole = Qt.ItemDataRole.UserRole + 4  # ServerStatus (servers only)
 CameraRole = Qt.ItemDataRole.UserRole + 5  # core Camera (cameras only)
 ConfigRole = Qt.ItemDataRole.UserRole + 6  # core ServerConfig (servers only)
 
-_SERVED_ROLES = frozenset(
-    int(r)
-    for r in (
-        Qt.ItemDataRole.DisplayRole,
-        Qt.ItemDataRole.DecorationRole,
-        Qt.ItemDataRole.ToolTipRole,
-        Qt.ItemDataRole.ForegroundRole,
-        KindRole,
-        ServerIdRole,
-        CameraIdRole,
-        StatusRole,
-        CameraRole,
-        ConfigRole,
-    )
-)
-# Precomputed: Python's Flag operators cost microseconds, and views ask for flags per row per layout.
+# Precomputed: Python's Flag operators cost microseconds each.
 _SELECTABLE = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 _CAMERA = _SELECTABLE | Qt.ItemFlag.ItemNeverHasChildren
 _CAMERA_NOT_EXPORTABLE = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemNeverHasChildren
@@ -80,6 +65,25 @@ def status_icon(status: ServerStatus) -> QIcon:
     return _icons[colour]
 
 
+_GREY = "#8a8a8a"
+_FAILED = (ServerStatus.AUTH_FAILED, ServerStatus.UNREACHABLE, ServerStatus.ERROR)
+
+
+def server_foreground(node: ServerNode) -> QBrush | None:
+    """The text colour of a server row: its status colour when the connection failed, else the default."""
+    return QBrush(QColor(_STATUS_COLOUR[node.status])) if node.status in _FAILED else None
+
+
+def camera_is_grey(camera: Camera) -> bool:
+    """Whether a camera row is greyed out: offline, or not exportable by this user."""
+    return not camera.online or not camera.exportable
+
+
+def grey_brush() -> QBrush:
+    """The text colour of a greyed-out camera row."""
+    return QBrush(QColor(_GREY))
+
+
 def camera_text(camera: Camera) -> str:
     """A camera row's display text (also what the filter matches)."""
     return camera.name if camera.exportable else f"{camera.name}  (no export permission)"
@@ -98,9 +102,9 @@ def server_text(node: ServerNode) -> str:
 class ServerNode:
     """A server row: its config, status, the sentence explaining a failure, and its cameras.
 
-    `row` is kept current by the model so that parent() of a camera is O(1); `folded` holds each
-    camera's display text case-folded once, so that a filter pass is a plain substring test; `flags`
-    holds each camera's item flags, because a tree view asks for them twice per row on every re-layout.
+    `row` is kept current by the model so that parent() of a camera is O(1); `texts` holds each camera's
+    display text and `folded` the same case-folded, computed once when the cameras arrive, so that a filter
+    pass is a plain substring test.
     """
 
     server_id: str
@@ -109,14 +113,14 @@ class ServerNode:
     message: str = ""
     cameras: list[Camera] = field(default_factory=list)
     row: int = 0
+    texts: list[str] = field(default_factory=list)
     folded: list[str] = field(default_factory=list)
-    flags: list[Qt.ItemFlag] = field(default_factory=list)
 
     def set_cameras(self, cameras: list[Camera]) -> None:
-        """Replace the cameras and, computed once here, their folded texts and item flags."""
+        """Replace the cameras and, computed once here, their display and folded texts."""
         self.cameras = list(cameras)
-        self.folded = [camera_text(c).casefold() for c in self.cameras]
-        self.flags = [_CAMERA if c.exportable else _CAMERA_NOT_EXPORTABLE for c in self.cameras]
+        self.texts = [camera_text(c) for c in self.cameras]
+        self.folded = [text.casefold() for text in self.texts]
 
 
 class SourceModel(QAbstractItemModel):
@@ -170,7 +174,9 @@ class SourceModel(QAbstractItemModel):
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
         owner = index.internalPointer()
-        return owner.flags[index.row()] if isinstance(owner, ServerNode) else _SELECTABLE
+        if not isinstance(owner, ServerNode):
+            return _SELECTABLE
+        return _CAMERA if owner.cameras[index.row()].exportable else _CAMERA_NOT_EXPORTABLE
 
     def headerData(  # noqa: N802 - Qt override
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
@@ -189,18 +195,8 @@ class SourceModel(QAbstractItemModel):
             return self._server_data(self._servers[index.row()], role)
         return self._camera_data(owner, owner.cameras[index.row()], role)
 
-    def node_data(self, server: ServerNode, camera_row: int, role: int) -> object:
-        """data() for a server (camera_row < 0) or one of its cameras, without an index (for the filter)."""
-        if (
-            role not in _SERVED_ROLES
-        ):  # the delegate asks for fonts, alignment, check state... per painted row
-            return None
-        if camera_row < 0:
-            return self._server_data(server, role)
-        return self._camera_data(server, server.cameras[camera_row], role)
-
     def servers(self) -> list[ServerNode]:
-        """The server nodes in row order (read-only use: the filter walks them)."""
+        """The server nodes in row order (read-only use: the filter mirrors them)."""
         return self._servers
 
     def _server_data(self, node: ServerNode, role: int) -> object:
@@ -217,12 +213,8 @@ class SourceModel(QAbstractItemModel):
             if node.message:
                 lines.append(node.message)
             return "\n".join(lines)
-        if role == Qt.ItemDataRole.ForegroundRole and node.status in (
-            ServerStatus.AUTH_FAILED,
-            ServerStatus.UNREACHABLE,
-            ServerStatus.ERROR,
-        ):
-            return QBrush(QColor(_STATUS_COLOUR[node.status]))
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return server_foreground(node)
         return {
             KindRole: KIND_SERVER,
             ServerIdRole: node.server_id,
@@ -236,8 +228,8 @@ class SourceModel(QAbstractItemModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             state = "online" if camera.online else "offline"
             return f"{camera.name}\nId: {camera.id}\nCamera {state} on {server.config.label}"
-        if role == Qt.ItemDataRole.ForegroundRole and (not camera.online or not camera.exportable):
-            return QBrush(QColor("#8a8a8a"))
+        if role == Qt.ItemDataRole.ForegroundRole and camera_is_grey(camera):
+            return grey_brush()
         return {
             KindRole: KIND_CAMERA,
             ServerIdRole: server.server_id,

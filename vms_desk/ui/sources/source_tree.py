@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QItemSelection, QModelIndex, QPoint, Qt, Signal
+from PySide6.QtCore import QEvent, QItemSelection, QModelIndex, QPersistentModelIndex, QPoint, Qt, Signal
+from PySide6.QtGui import QHelpEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QLineEdit,
     QMenu,
     QPushButton,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QToolTip,
     QTreeView,
     QVBoxLayout,
     QWidget,
@@ -17,13 +21,7 @@ from PySide6.QtWidgets import (
 
 from vms_desk.core.models import Camera
 from vms_desk.ui.sources.source_filter import SourceFilterProxy
-from vms_desk.ui.sources.source_model import (
-    KIND_CAMERA,
-    CameraRole,
-    KindRole,
-    ServerIdRole,
-    SourceModel,
-)
+from vms_desk.ui.sources.source_model import ServerIdRole, SourceModel
 
 
 @dataclass(frozen=True)
@@ -32,6 +30,29 @@ class CameraRef:
 
     server_id: str
     camera: Camera
+
+
+class _SourceDelegate(QStyledItemDelegate):
+    """Answers tooltips from the source model: the filter's rows do not carry them (see source_filter)."""
+
+    def __init__(self, proxy: SourceFilterProxy, parent: QWidget) -> None:
+        super().__init__(parent)
+        self._proxy = proxy
+
+    def helpEvent(  # noqa: N802 - Qt override
+        self,
+        event: QHelpEvent,
+        view: QAbstractItemView,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> bool:
+        """Show the source row's tooltip."""
+        if event.type() == QEvent.Type.ToolTip:
+            text = self._proxy.mapToSource(index).data(Qt.ItemDataRole.ToolTipRole)
+            if text:
+                QToolTip.showText(event.globalPos(), str(text), view)
+                return True
+        return super().helpEvent(event, view, option, index)
 
 
 class SourcePanel(QWidget):
@@ -64,15 +85,27 @@ class SourcePanel(QWidget):
         self.tree.setModel(self.proxy)
         self.tree.setHeaderHidden(True)
         self.tree.setUniformRowHeights(True)
+        self.tree.setEditTriggers(
+            QAbstractItemView.EditTrigger.NoEditTriggers
+        )  # item rows are editable by default
+        self.tree.setItemDelegate(_SourceDelegate(self.proxy, self.tree))
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.tree.customContextMenuRequested.connect(self._menu)
         self.tree.selectionModel().selectionChanged.connect(self._selection_changed)
-        # New cameras appear expanded: the user added the server to see them. The proxy turns every source
-        # change into a layout change, so listen to the source (the proxy has already caught up by then).
-        model.rowsInserted.connect(self._expand_new)
-        # Servers the user collapsed while no filter was set stay collapsed when a filter is cleared.
+        # A change of the filter's rows may take selected rows away and put them back (a server's row swapped
+        # for its other copy): the selection is reported once, after the change, and only when it differs.
+        self.proxy.keep_selection(self.tree.selectionModel())
+        self._held = False
+        self._moved = False
+        self._reported: list[CameraRef] = []
+        self.proxy.aboutToRefilter.connect(self._hold_selection)
+        self.proxy.refiltered.connect(self._release_selection)
+        # A server row that enters the tree (new, filtered back in, or swapped) is expanded: new cameras
+        # appear expanded, and so does every server while a filter is set. Servers the user collapsed while
+        # no filter was set stay collapsed.
         self._collapsed: set[str] = set()
+        self.proxy.rowsInserted.connect(self._servers_shown)
         self.tree.collapsed.connect(lambda i: self._remember(i, collapsed=True))
         self.tree.expanded.connect(lambda i: self._remember(i, collapsed=False))
         self.add_button = QPushButton("Add server…", objectName="addServerButton")
@@ -85,13 +118,20 @@ class SourcePanel(QWidget):
 
     def _filter_changed(self, text: str) -> None:
         self.proxy.setFilterFixedString(text)
-        # Expansion is set once, after the one layout change: while the view's re-layout is still
-        # pending, expand() only records the index, so this costs nothing per camera.
+        # While the view's re-layout is pending, expand() and collapse() only record the index.
         for index in self.proxy.shown_servers():
-            if not text and index.data(ServerIdRole) in self._collapsed:
-                self.tree.collapse(index)
-            else:
-                self.tree.expand(index)
+            self._expand(index)
+
+    def _expand(self, server: QModelIndex) -> None:
+        if not self.proxy.filter_text() and server.data(ServerIdRole) in self._collapsed:
+            self.tree.collapse(server)
+        else:
+            self.tree.expand(server)
+
+    def _servers_shown(self, parent: QModelIndex, first: int, last: int) -> None:
+        if not parent.isValid():
+            for row in range(first, last + 1):
+                self._expand(self.proxy.index(row, 0))
 
     def _remember(self, index: QModelIndex, *, collapsed: bool) -> None:
         if self.proxy.filter_text() or index.parent().isValid():
@@ -102,24 +142,28 @@ class SourcePanel(QWidget):
         else:
             self._collapsed.discard(server_id)
 
-    def _expand_new(self, parent: QModelIndex, first: int, last: int) -> None:
-        if parent.isValid():
-            self.tree.expand(self.proxy.mapFromSource(parent))
-            return
-        for row in range(first, last + 1):
-            self.tree.expand(self.proxy.mapFromSource(self.model.index(row, 0)))
-
     def _selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
-        self.camerasSelected.emit(self.selected_cameras())
+        if self._held:
+            self._moved = True
+            return
+        self._report(self.selected_cameras())
+
+    def _hold_selection(self) -> None:
+        self._held, self._moved = True, False
+
+    def _release_selection(self) -> None:
+        self._held = False
+        if self._moved and (cameras := self.selected_cameras()) != self._reported:
+            self._report(cameras)
+
+    def _report(self, cameras: list[CameraRef]) -> None:
+        self._reported = cameras
+        self.camerasSelected.emit(cameras)
 
     def selected_cameras(self) -> list[CameraRef]:
         """Selected camera rows as CameraRef, in tree order."""
         indexes = sorted(self.tree.selectionModel().selectedRows(), key=lambda i: (i.parent().row(), i.row()))
-        return [
-            CameraRef(i.data(ServerIdRole), i.data(CameraRole))
-            for i in indexes
-            if i.data(KindRole) == KIND_CAMERA
-        ]
+        return [CameraRef(*found) for i in indexes if (found := self.proxy.camera_at(i)) is not None]
 
     def select_camera(self, server_id: str, camera_id: str, *, add: bool = False) -> bool:
         """Select a camera row (automation and tests); returns False when it is not listed or filtered out."""
@@ -135,7 +179,8 @@ class SourcePanel(QWidget):
     def _server_at(self, index: QModelIndex) -> str | None:
         if not index.isValid():
             return None
-        return str(index.data(ServerIdRole))
+        server = index.parent() if index.parent().isValid() else index  # camera rows carry no roles
+        return str(server.data(ServerIdRole))
 
     def _menu(self, pos: QPoint) -> None:
         index = self.tree.indexAt(pos)
