@@ -36,3 +36,19 @@ def test_first_tick_freezes_the_survivors_and_later_cycles_are_still_collected()
         guard.stop()
     assert gc.isenabled()
     assert gc.get_freeze_count() == 0
+
+
+def test_settle_does_the_start_up_pass_at_once_and_only_once() -> None:
+    guard = GuiThreadGc()
+    guard.start()
+    try:
+        guard.settle()
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        Node()  # something new, not frozen
+        for _ in range(FREEZE_AFTER_TICKS):  # the ticks that would have frozen: nothing more is frozen
+            guard.check()
+        assert guard.settle() == 0
+        assert gc.get_freeze_count() == frozen
+    finally:
+        guard.stop()

@@ -98,6 +98,13 @@ class JobTableModel(QAbstractTableModel):
         """The COL_* columns."""
         return 0 if parent.isValid() else COLUMNS
 
+    def index(self, row: int, column: int, parent: AnyIndex = QModelIndex()) -> QModelIndex:  # noqa: B008
+        """The cell's index. Qt's own asks rowCount and columnCount first: two calls into Python for
+        every cell of every repaint, where this is one."""
+        if parent.isValid() or not (0 <= row < len(self._jobs) and 0 <= column < COLUMNS):
+            return QModelIndex()
+        return self.createIndex(row, column)
+
     def headerData(  # noqa: N802 - Qt override
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> object:

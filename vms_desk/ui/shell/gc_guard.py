@@ -47,14 +47,26 @@ class GuiThreadGc(QObject):
         gc.collect()
         gc.enable()
 
+    def settle(self) -> int:
+        """Do the start-up pass now (one full collection, survivors frozen) if it is still to come;
+        objects found. For automation that measures the steady state after start-up."""
+        if self._ticks_to_freeze <= 0:
+            return 0
+        self._ticks_to_freeze = 0
+        return self._freeze()
+
+    @staticmethod
+    def _freeze() -> int:
+        found = gc.collect()
+        gc.freeze()
+        return found
+
     def check(self) -> int:
         """Collect the oldest generation whose count passed Python's threshold; objects found."""
         if self._ticks_to_freeze > 0:
             self._ticks_to_freeze -= 1
             if self._ticks_to_freeze == 0:
-                found = gc.collect()
-                gc.freeze()
-                return found
+                return self._freeze()
         counts = gc.get_count()
         generation = -1
         for index, (count, threshold) in enumerate(zip(counts, self._thresholds, strict=True)):
