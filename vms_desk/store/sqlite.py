@@ -36,6 +36,13 @@ class SqliteDatabase:
 
     def error(self, exc: BaseException) -> StorageError:
         """A sentence for the user about a failure of this file."""
+        if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+            # busy_timeout ran out: another process (a CLI export, the window) held the write lock.
+            return StorageError(
+                f"The job store {self.path} was kept busy by another vms_desk process for over "
+                f"{BUSY_TIMEOUT_MS // 1000} s (a slow or overloaded disk); nothing was changed, try again.",
+                detail=repr(exc),
+            )
         return StorageError(
             f"The job store {self.path} cannot be used ({type(exc).__name__}); check that the folder is "
             "writable and the disk is not full.",
