@@ -7,7 +7,13 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from vms_desk.core.errors import InputError, ProtocolError
-from vms_desk.core.models import ensure_utc
+
+
+def ensure_utc(value: datetime, what: str = "time") -> datetime:
+    """The same instant as an aware UTC datetime; naive values are refused (they are a bug here)."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise InputError(f"The {what} {value.isoformat()} has no time zone.")
+    return value.astimezone(UTC)
 
 
 def local_zone() -> tzinfo:

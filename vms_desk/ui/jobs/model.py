@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import tzinfo
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -18,8 +19,10 @@ from PySide6.QtGui import QBrush, QColor
 from vms_desk.core.jobstate import JobState
 from vms_desk.core.times import local_zone, zone_label
 from vms_desk.jobs.listeners import JobProgress
-from vms_desk.jobs.records import JobRecord
 from vms_desk.present.job_text import bytes_tooltip, format_span, human_bytes, human_duration, state_word
+
+if TYPE_CHECKING:
+    from vms_desk.jobs.records import JobRecord
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QTextOption
@@ -27,9 +28,11 @@ from PySide6.QtWidgets import (
 )
 
 from vms_desk.core.jobstate import JobState
-from vms_desk.jobs.records import JobRecord
 from vms_desk.ui.player.player import Player
 from vms_desk.ui.player.viewers import ImageViewer, PdfViewer, viewer_kind
+
+if TYPE_CHECKING:
+    from vms_desk.jobs.records import JobRecord
 
 EMPTY_TEXT = (
     "Select a finished export in the job list to check it here: videos play in the built-in player, "

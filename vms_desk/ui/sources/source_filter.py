@@ -11,11 +11,14 @@ expansion, current row) by node identity.
 from __future__ import annotations
 
 from bisect import bisect_left
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QAbstractItemModel, QAbstractProxyModel, QModelIndex, QPersistentModelIndex, Qt
 
-from vms_desk.core.models import Camera
 from vms_desk.ui.sources.source_model import AnyIndex, ServerNode, SourceModel, server_text
+
+if TYPE_CHECKING:
+    from vms_desk.core.models import Camera
 
 _ROOT = QModelIndex()
 _NO_FLAGS = Qt.ItemFlag.NoItemFlags
@@ -23,7 +26,7 @@ _SERVER_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
 # A persistent index remembered across a change: the server node, and for a camera its source row
 # plus the camera object (so a row that now holds another camera is not mistaken for it).
-_Key = tuple[ServerNode, int, Camera | None] | None
+_Key = tuple[ServerNode, int, "Camera | None"] | None
 
 
 class _Shown:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QItemSelection, QModelIndex, QPoint, Qt, Signal
 from PySide6.QtWidgets import (
@@ -15,7 +16,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from vms_desk.core.models import Camera
 from vms_desk.ui.sources.source_filter import SourceFilterProxy
 from vms_desk.ui.sources.source_model import (
     KIND_CAMERA,
@@ -24,6 +24,9 @@ from vms_desk.ui.sources.source_model import (
     ServerIdRole,
     SourceModel,
 )
+
+if TYPE_CHECKING:
+    from vms_desk.core.models import Camera
 
 
 @dataclass(frozen=True)
