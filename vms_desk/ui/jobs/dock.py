@@ -76,8 +76,9 @@ class JobDock(QDockWidget):
         self.search = QLineEdit(
             objectName="jobSearch",
             placeholderText="Search jobs (camera, server, message…)",
-            clearButtonEnabled=True,
         )
+        # The clear button once there is something to clear: its icon would hold up the first paint.
+        self.search.textChanged.connect(lambda text: text and self.search.setClearButtonEnabled(True))
         self.search.textChanged.connect(self.proxy.set_search)
 
         self.view = JobTableView(self.proxy)

@@ -59,9 +59,7 @@ class SourcePanel(QWidget):
         self.model = model
         self.proxy = SourceFilterProxy(self)
         self.proxy.setSourceModel(model)
-        self.filter = QLineEdit(
-            objectName="sourceFilter", placeholderText="Filter servers and cameras", clearButtonEnabled=True
-        )
+        self.filter = QLineEdit(objectName="sourceFilter", placeholderText="Filter servers and cameras")
         self.filter.textChanged.connect(self._filter_changed)
         self.tree = QTreeView(objectName="sourceTree")
         self.tree.setModel(self.proxy)
@@ -87,6 +85,9 @@ class SourcePanel(QWidget):
         layout.addWidget(self.add_button)
 
     def _filter_changed(self, text: str) -> None:
+        if text:
+            # Only once there is something to clear: the button's icon would hold up the first paint.
+            self.filter.setClearButtonEnabled(True)
         self.proxy.setFilterFixedString(text)
         # Expansion is set once, after the one layout change: while the view's re-layout is still
         # pending, expand() only records the index, so this costs nothing per camera.
