@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 SMALL_SHARE = 0.05  # a typed span narrower than this share of the view is zoomed to
 NO_CAMERA = "Select cameras on the left to see what they recorded."
+NO_CASE = "No case"  # the case combo's first item (ui/timeline/case_marks.py lists the cases after it)
 
 
 class CentrePanel(QWidget):
@@ -76,6 +77,7 @@ class CentrePanel(QWidget):
         # Which case's exports the timeline marks (filled by the window: ui/timeline/case_marks.py).
         self.case_combo = QComboBox(objectName="caseMarksCombo")
         self.case_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.case_combo.addItem(NO_CASE, "")
         headline.addWidget(self.case_combo)
         span_row = QHBoxLayout()
         span_row.addWidget(self.fields, 1)
