@@ -16,7 +16,7 @@ import os
 import signal
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 DEMO_USER = DEMO_PASSWORD = "demo"  # noqa: S105 - the simulators' documented demo account
 SCREENSHOT_TIMEOUT = 90.0  # seconds for the demo servers to list cameras and recordings
+PAINT_WAIT = 1.0  # seconds the store's opening waits for the window's first paint at most
 
 
 @dataclass
@@ -125,6 +126,23 @@ class Composition:
             shiboken6.delete(self.window)
 
 
+def window_settings(home: Path) -> QSettings:
+    """The window's own state (geometry, docks, export choices): gui.ini in the home."""
+    from PySide6.QtCore import QSettings
+
+    return QSettings(str(home / "gui.ini"), QSettings.Format.IniFormat)
+
+
+def open_workstation(
+    home: Path, *, vault: PasswordVault | None = None, http: httpx.AsyncClient | None = None
+) -> Workstation:
+    """Workstation.open, importing it here: the app calls this on a worker thread, where the engine's,
+    the store's and httpx's imports do not hold up the window."""
+    from vms_desk.workstation.root import Workstation
+
+    return Workstation.open(home, vault=vault, http=http)
+
+
 def compose(
     *,
     home: Path,
@@ -133,71 +151,145 @@ def compose(
     out_dir: Path | None = None,
 ) -> Composition:
     """Open the Workstation for VMS_DESK_HOME `home` and build the main window over it (`out_dir`
-    overrides where evidence goes by default)."""
-    from PySide6.QtCore import QSettings
-
+    overrides where evidence goes by default): in one go, what the app does in stages (App.run)."""
     from vms_desk.ui.shell.main_window import MainWindow
-    from vms_desk.workstation.root import Workstation
 
-    workstation = Workstation.open(home, vault=vault, http=http)
-    settings = QSettings(str(home / "gui.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(workstation=workstation, settings=settings, out_dir=out_dir)
+    workstation = open_workstation(home, vault=vault, http=http)
+    settings = window_settings(home)
+    window = MainWindow(settings=settings, out_dir=out_dir)
+    window.attach(workstation)
     return Composition(workstation, window, settings)
 
 
 class App:
-    """One run of the GUI: compose, show, wait for the window to close (or take the screenshot)."""
+    """One run of the GUI: show the window, open the Workstation behind it, attach, wait for the window
+    to close (or take the screenshot)."""
 
-    def __init__(self, *, demo: bool, screenshot: Path | None) -> None:
+    def __init__(
+        self, *, demo: bool, screenshot: Path | None, after_paint: Callable[[], None] | None = None
+    ) -> None:
         self.demo = demo
         self.screenshot = screenshot
+        self.after_paint = after_paint  # what can wait until the window is on screen
         self.window: MainWindow | None = None
         self.demo_servers: DemoServers | None = None
 
     async def run(self) -> int:
-        """The whole session; returns the exit status."""
+        """The whole session; returns the exit status.
+
+        The window is shown first, empty, with the actions that need the Workstation disabled; the
+        Workstation (settings, store and its migrations, audit log, keyring, engine) opens on a worker
+        thread once the window has painted, and is attached when it is open."""
         from vms_desk.core.errors import VmsDeskError
         from vms_desk.paths import home_dir
+        from vms_desk.ui.shell.main_window import MainWindow
 
-        try:
-            parts = compose(home=home_dir(create=True))
-        except VmsDeskError as exc:
-            # Most often a team store that cannot be reached or refuses this workstation: one sentence,
-            # on stderr for scripts and in a box for the user, then out (nothing was started).
-            print(f"error: {exc}", file=sys.stderr)
-            if self.screenshot is None:
-                await _tell_refusal(f"vms_desk cannot start. {exc}")
-            return 1
-        window = self.window = parts.window
+        home = home_dir(create=True)
+        settings = window_settings(home)
+        window = self.window = MainWindow(settings=settings)
+        window.lay_out(restore=self.screenshot is None)
         closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         window.closed.connect(lambda: closed.done() or closed.set_result(None))
+        _close_on_signals(window)
+        window.show()
+        # The worker threads start after the first paint: their imports would take the GIL from it.
+        await _painted(window)
+        opening = asyncio.ensure_future(asyncio.to_thread(open_workstation, home))
+        # The demo simulators take a while to start: alongside the store; the tree fills as their
+        # servers come online.
+        starting = asyncio.ensure_future(asyncio.to_thread(start_demo_sims)) if self.demo else None
+        if self.after_paint is not None:
+            self.after_paint()
+        parts: Composition | None = None
         try:
-            parts.start(restore=self.screenshot is None)
-            # The window first: the demo simulators take a while to start, and the tree fills as
-            # their servers come online.
-            window.show()
-            _close_on_signals(window)
-            for notice in parts.workstation.notices:
-                window.show_notice(notice)
-            if self.demo:
-                self.demo_servers = await asyncio.to_thread(start_demo_sims)
-                for sim in self.demo_servers.sims:
-                    window.add_demo_server(sim.vendor, sim.url, DEMO_USER, DEMO_PASSWORD)
-            if self.screenshot is not None:
-                return await take_screenshot(window, self.screenshot)
-            await closed
-            return 0
+            # Closing the window meanwhile still waits for the opening (a thread cannot be
+            # interrupted), then closes the Workstation again: nothing had started.
+            try:
+                workstation = await asyncio.shield(opening)
+            except VmsDeskError as exc:
+                # Most often a team store that cannot be reached or refuses this workstation: one
+                # sentence, on stderr for scripts and in a box for the user, then out.
+                print(f"error: {exc}", file=sys.stderr)
+                if self.screenshot is None and not closed.done():
+                    await _tell_refusal(f"vms_desk cannot start. {exc}", window)
+                return 1
+            parts = Composition(workstation, window, settings)
+            if closed.done():
+                return 0
+            return await self._session(parts, starting, closed)
         finally:
+            await self._end(parts, opening, starting)
+
+    async def _session(
+        self, parts: Composition, starting: asyncio.Future[DemoServers] | None, closed: asyncio.Future[None]
+    ) -> int:
+        """Attach the open Workstation, start, add the demo servers; until the window closes (or the
+        screenshot is taken)."""
+        window = parts.window
+        window.attach(parts.workstation)
+        parts.start(restore=self.screenshot is None)
+        for notice in parts.workstation.notices:
+            window.show_notice(notice)
+        if starting is not None:
+            self.demo_servers = await starting
+            for sim in self.demo_servers.sims:
+                window.add_demo_server(sim.vendor, sim.url, DEMO_USER, DEMO_PASSWORD)
+        if self.screenshot is not None:
+            return await take_screenshot(window, self.screenshot)
+        await closed
+        return 0
+
+    async def _end(
+        self,
+        parts: Composition | None,
+        opening: asyncio.Future[Workstation],
+        starting: asyncio.Future[DemoServers] | None,
+    ) -> None:
+        """Stop what was started: the engine and connections, or a Workstation that opened too late
+        to be attached; the demo simulators."""
+        assert self.window is not None
+        if parts is not None:
             await parts.aclose()
-            if self.demo_servers is not None:
-                await asyncio.to_thread(self.demo_servers.stop)
+        else:
+            await self.window.shutdown()
+            with contextlib.suppress(Exception):  # said already (refusal), or the run was cancelled
+                await (await opening).aclose()
+        if starting is not None and self.demo_servers is None:
+            with contextlib.suppress(Exception):
+                self.demo_servers = await starting
+        if self.demo_servers is not None:
+            await asyncio.to_thread(self.demo_servers.stop)
+        self.window.hide()
 
 
-async def _tell_refusal(text: str) -> None:
-    """A message box with `text`, awaited without a nested event loop."""
+async def _painted(window: MainWindow) -> None:
+    """Wait until `window` has been painted once (or PAINT_WAIT seconds, where nothing paints)."""
+    from PySide6.QtCore import QEvent, QObject
+
+    painted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    class FirstPaint(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+            if event.type() == QEvent.Type.Paint and not painted.done():
+                painted.set_result(None)
+            return False
+
+    spy = FirstPaint(window)
+    window.installEventFilter(spy)
+    try:
+        await asyncio.wait_for(painted, PAINT_WAIT)
+    except TimeoutError:
+        log.info("the window did not report a paint within %.1f s", PAINT_WAIT)
+    finally:
+        window.removeEventFilter(spy)
+        spy.deleteLater()
+
+
+async def _tell_refusal(text: str, window: MainWindow | None = None) -> None:
+    """A message box with `text` (over `window`, when it is shown), awaited without a nested event loop."""
     from PySide6.QtWidgets import QMessageBox
 
-    box = QMessageBox(QMessageBox.Icon.Critical, APP_NAME, text, QMessageBox.StandardButton.Close)
+    box = QMessageBox(QMessageBox.Icon.Critical, APP_NAME, text, QMessageBox.StandardButton.Close, window)
     box.setObjectName("startRefusal")
     box.setInformativeText(
         "Check the network, or ask whoever runs the team store. Which store this workstation uses is "
@@ -288,12 +380,12 @@ def run_gui(*, demo: bool, screenshot: Path | None) -> int:
         app.setWindowIcon(QIcon(str(icon)))
     # One window per data folder (screenshots are automation and skip this); see ui/shell/single_instance.
     single = None if screenshot is not None else SingleInstance(home_dir(create=True))
-    if single is not None and not single.claim():
+    if single is not None and not single.claim(listen=False):
         print(single.refusal, file=sys.stderr)
         return 0
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    runner = App(demo=demo, screenshot=screenshot)
+    runner = App(demo=demo, screenshot=screenshot, after_paint=single.listen if single is not None else None)
     if single is not None:
         single.activated.connect(lambda: bring_to_front(runner.window))
     crash = CrashHandler(lambda: runner.window)

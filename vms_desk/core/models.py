@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 from vms_desk.core.errors import InputError
+from vms_desk.core.times import ensure_utc
 
 
 class Vendor(StrEnum):
@@ -108,13 +109,6 @@ class ServerInfo(BaseModel):
     vendor: Vendor
     name: str = ""
     version: str = ""
-
-
-def ensure_utc(value: datetime, what: str = "time") -> datetime:
-    """The same instant as an aware UTC datetime; naive values are refused (they are a bug here)."""
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise InputError(f"The {what} {value.isoformat()} has no time zone.")
-    return value.astimezone(UTC)
 
 
 class TimeSpan(BaseModel):

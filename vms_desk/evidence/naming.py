@@ -11,7 +11,7 @@ import unicodedata
 from collections.abc import Iterable
 from datetime import datetime
 
-from vms_desk.core.models import ensure_utc
+from vms_desk.core.times import ensure_utc
 
 MAX_NAME = 120
 MAX_EXTENSION = 16

@@ -1,21 +1,6 @@
 """The jobs layer: the persistent queue (store + engine), the streaming downloader, backoff, credentials.
 
-Qt-free; the GUI subscribes to the engine's listeners through its own bridge.
+Qt-free; the GUI subscribes to the engine's listeners through its own bridge. Import from the modules
+themselves (`vms_desk.jobs.engine`, `vms_desk.jobs.records`, ...): this package imports nothing, so that
+the window's first paint, which needs only the records, does not wait for the engine and httpx.
 """
-
-from vms_desk.jobs.backoff import PollPolicy, RetryPolicy
-from vms_desk.jobs.engine import Engine, JobBusy
-from vms_desk.jobs.records import FileRecord, JobEvent, JobRecord
-from vms_desk.jobs.store import JobStore, UnknownJob
-
-__all__ = [
-    "Engine",
-    "FileRecord",
-    "JobBusy",
-    "JobEvent",
-    "JobRecord",
-    "JobStore",
-    "PollPolicy",
-    "RetryPolicy",
-    "UnknownJob",
-]

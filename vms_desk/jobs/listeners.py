@@ -11,8 +11,11 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from vms_desk.jobs.records import JobRecord
+if TYPE_CHECKING:
+    from vms_desk.jobs.records import JobRecord
+
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +41,7 @@ class JobProgress:
         return self.total is not None and self.done >= self.total
 
 
-RecordListener = Callable[[JobRecord], None]
+RecordListener = Callable[["JobRecord"], None]
 ProgressListener = Callable[[JobProgress], None]
 
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import tzinfo
+from typing import TYPE_CHECKING
 
 from vms_desk.core.jobstate import JobState
-from vms_desk.core.models import TimeSpan
-from vms_desk.jobs.records import JobRecord
+
+if TYPE_CHECKING:
+    from vms_desk.core.models import TimeSpan
+    from vms_desk.jobs.records import JobRecord
 
 _STATE_WORD = {
     JobState.QUEUED: "Queued",

@@ -13,8 +13,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import compress
 from operator import ge, le, sub
+from typing import TYPE_CHECKING
 
-from vms_desk.core.models import Recordings
+if TYPE_CHECKING:
+    from vms_desk.core.models import Recordings
+
 
 # Level k merges gaps shorter than 2**k seconds; 2**21 s is about 24 days, beyond the widest view.
 _MAX_LEVEL = 21

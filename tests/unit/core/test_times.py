@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -113,3 +114,26 @@ def test_unreadable_user_time(bad: str) -> None:
 def test_zone_label_names_the_zone() -> None:
     label = times.zone_label(ZoneInfo("Europe/Berlin"), datetime(2026, 1, 1, tzinfo=UTC))
     assert label == "Europe/Berlin (UTC+01:00)"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX: /etc/localtime")
+def test_the_local_zone_is_read_from_the_localtime_link_unless_tz_is_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(times.os.path, "realpath", lambda _: "/usr/share/zoneinfo/Europe/Berlin")
+    monkeypatch.delenv("TZ", raising=False)
+    times._linked_zone.cache_clear()
+    try:
+        assert times.local_zone() == ZoneInfo("Europe/Berlin")
+        monkeypatch.setattr(times.os.path, "realpath", lambda _: "/etc/localtime")  # a copied file
+        times._linked_zone.cache_clear()
+        assert times._linked_zone() is None
+        monkeypatch.setattr(times.os.path, "realpath", lambda _: "/usr/share/zoneinfo/Nowhere/Atlantis")
+        times._linked_zone.cache_clear()
+        assert times._linked_zone() is None
+        monkeypatch.setenv("TZ", "Asia/Tokyo")
+        monkeypatch.setattr(times.os.path, "realpath", lambda _: "/usr/share/zoneinfo/Europe/Berlin")
+        times._linked_zone.cache_clear()
+        assert times._linked_zone() is None  # tzlocal honours TZ
+    finally:
+        times._linked_zone.cache_clear()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
     QPoint,
@@ -26,13 +27,15 @@ from PySide6.QtWidgets import (
 )
 
 from vms_desk.core.jobstate import JobState
-from vms_desk.jobs.records import JobRecord
 from vms_desk.ui.jobs.filter import STATE_FILTERS, JobFilterProxy
 from vms_desk.ui.jobs.model import (
     JobTableModel,
     RecordRole,
 )
 from vms_desk.ui.jobs.view import JobTableView
+
+if TYPE_CHECKING:
+    from vms_desk.jobs.records import JobRecord
 
 _RETRYABLE = frozenset({JobState.FAILED, JobState.CANCELLED, JobState.INTERRUPTED})
 
@@ -73,8 +76,9 @@ class JobDock(QDockWidget):
         self.search = QLineEdit(
             objectName="jobSearch",
             placeholderText="Search jobs (camera, server, message…)",
-            clearButtonEnabled=True,
         )
+        # The clear button once there is something to clear: its icon would hold up the first paint.
+        self.search.textChanged.connect(lambda text: text and self.search.setClearButtonEnabled(True))
         self.search.textChanged.connect(self.proxy.set_search)
 
         self.view = JobTableView(self.proxy)

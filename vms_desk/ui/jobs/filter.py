@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel
 
 from vms_desk.core.jobstate import JobState
-from vms_desk.jobs.records import JobRecord
 from vms_desk.ui.jobs.model import RecordRole
+
+if TYPE_CHECKING:
+    pass
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -53,6 +57,8 @@ class JobFilterProxy(QSortFilterProxyModel):
         """Both filters must accept the row."""
         model = self.sourceModel()
         job = model.data(model.index(source_row, 0, source_parent), RecordRole)
+        from vms_desk.jobs.records import JobRecord  # pydantic: not before the first paint
+
         if not isinstance(job, JobRecord):
             return False
         if self._states is not None and job.state not in self._states:

@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import tzinfo
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -19,8 +20,10 @@ from PySide6.QtGui import QBrush, QColor
 from vms_desk.core.jobstate import JobState
 from vms_desk.core.times import local_zone, zone_label
 from vms_desk.jobs.listeners import JobProgress
-from vms_desk.jobs.records import JobRecord
 from vms_desk.present.job_text import bytes_tooltip, format_span, human_bytes, human_duration, state_word
+
+if TYPE_CHECKING:
+    from vms_desk.jobs.records import JobRecord
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 

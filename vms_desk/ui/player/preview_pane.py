@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QTextOption
@@ -27,9 +28,11 @@ from PySide6.QtWidgets import (
 )
 
 from vms_desk.core.jobstate import JobState
-from vms_desk.jobs.records import JobRecord
 from vms_desk.ui.player.player import Player
-from vms_desk.ui.player.viewers import ImageViewer, PdfViewer, viewer_kind
+
+if TYPE_CHECKING:
+    from vms_desk.jobs.records import JobRecord
+    from vms_desk.ui.player.viewers import ImageViewer, PdfViewer
 
 EMPTY_TEXT = (
     "Select a finished export in the job list to check it here: videos play in the built-in player, "
@@ -188,6 +191,8 @@ class PreviewPane(QFrame):
         if same_job and self._path in files:
             self.file_combo.setCurrentIndex(files.index(self._path))
             return  # a progress or state update of the job on show: leave the player alone
+        from vms_desk.ui.player.viewers import viewer_kind  # QtPdf: not before the first paint
+
         shown = next((p for p in files if viewer_kind(p) is not None), files[0])
         self.file_combo.setCurrentIndex(files.index(shown))
         self.show_file(shown, autoplay=False)
@@ -205,6 +210,8 @@ class PreviewPane(QFrame):
                 f"{path.name} is not in the evidence folder any more ({path.parent}): "
                 "it was moved or deleted after the export."
             )
+        from vms_desk.ui.player.viewers import ImageViewer, PdfViewer, viewer_kind
+
         kind = viewer_kind(path)
         if kind == "video":
             player = self._ensure_player()

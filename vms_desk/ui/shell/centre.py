@@ -3,7 +3,7 @@ them the preview pane of the selected job (which takes the height the timeline d
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -18,13 +18,16 @@ from PySide6.QtWidgets import (
 )
 
 from vms_desk.core.errors import VmsDeskError
-from vms_desk.core.models import TimeSpan
 from vms_desk.ui.player.preview_pane import PreviewPane
 from vms_desk.ui.timeline.time_fields import TimeFields
 from vms_desk.ui.timeline.timeline import Timeline
 
+if TYPE_CHECKING:
+    from vms_desk.core.models import TimeSpan
+
 SMALL_SHARE = 0.05  # a typed span narrower than this share of the view is zoomed to
 NO_CAMERA = "Select cameras on the left to see what they recorded."
+NO_CASE = "No case"  # the case combo's first item (ui/timeline/case_marks.py lists the cases after it)
 
 
 class CentrePanel(QWidget):
@@ -74,6 +77,7 @@ class CentrePanel(QWidget):
         # Which case's exports the timeline marks (filled by the window: ui/timeline/case_marks.py).
         self.case_combo = QComboBox(objectName="caseMarksCombo")
         self.case_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.case_combo.addItem(NO_CASE, "")
         headline.addWidget(self.case_combo)
         span_row = QHBoxLayout()
         span_row.addWidget(self.fields, 1)
@@ -113,6 +117,8 @@ class CentrePanel(QWidget):
         if selected is None:
             return None
         try:
+            from vms_desk.core.models import TimeSpan  # pydantic: not before the first paint
+
             return TimeSpan(start=selected[0], end=selected[1])
         except VmsDeskError:
             return None

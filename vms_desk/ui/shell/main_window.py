@@ -1,5 +1,11 @@
 """The main window: sources (left), time fields, timeline and preview pane (centre), job dock (bottom),
-status bar; menus carry every main action with its shortcut."""
+status bar; menus carry every main action with its shortcut.
+
+It is built in two steps, so that it shows before the store is open: `MainWindow(settings=...)` is the
+visible skeleton (menus, sources, centre, job dock, status bar) and imports nothing of the engine, the
+HTTP client or the store; `attach(workstation)` adds what works with them (connections, exports, jobs,
+evidence, the store line) and enables the actions that were waiting for it.
+"""
 
 from __future__ import annotations
 
@@ -24,93 +30,87 @@ from PySide6.QtWidgets import (
 )
 
 from vms_desk import __version__
-from vms_desk.cases.rules import CaseStatus
 from vms_desk.core.errors import VmsDeskError
-from vms_desk.core.models import ServerConfig, TimeSpan, Vendor
 from vms_desk.jobs.priority import yield_to_gui
-from vms_desk.ui.evidence.actions import EvidenceActions
-from vms_desk.ui.export.exporting import ExportFlow
-from vms_desk.ui.jobs.actions import JobActions
-from vms_desk.ui.jobs.bridge import EngineBridge
-from vms_desk.ui.jobs.dock import JobDock, TrayNotifier
+from vms_desk.ui.jobs.dock import JobDock
 from vms_desk.ui.jobs.model import JobTableModel
-from vms_desk.ui.jobs.working_copy import WorkingCopyFlow
 from vms_desk.ui.shell.centre import CentrePanel
-from vms_desk.ui.shell.menus import build_menus, set_tab_order
-from vms_desk.ui.shell.store_watch import STORE_LINE_STYLE, StoreWatch
-from vms_desk.ui.sources.connections import Connections
-from vms_desk.ui.sources.server_actions import ServerActions
+from vms_desk.ui.shell.menus import WORKSTATION_ACTIONS, build_menus, set_tab_order
 from vms_desk.ui.sources.source_model import ServerStatus, SourceModel, StatusRole
 from vms_desk.ui.sources.source_tree import CameraRef, SourcePanel
-from vms_desk.ui.supervisor.board import SupervisorBoard
-from vms_desk.ui.timeline.case_marks import CaseMarks
-from vms_desk.ui.timeline.recordings import RecordingsLoader
 from vms_desk.workstation.tasks import TaskSet
 
 if TYPE_CHECKING:
+    from vms_desk.core.models import Vendor
+    from vms_desk.jobs.engine import Engine
+    from vms_desk.ui.evidence.actions import EvidenceActions
+    from vms_desk.ui.export.exporting import ExportFlow
+    from vms_desk.ui.jobs.actions import JobActions
+    from vms_desk.ui.jobs.bridge import EngineBridge
+    from vms_desk.ui.jobs.dock import TrayNotifier
+    from vms_desk.ui.jobs.working_copy import WorkingCopyFlow
+    from vms_desk.ui.shell.store_watch import StoreWatch
+    from vms_desk.ui.sources.connections import Connections
+    from vms_desk.ui.sources.server_actions import ServerActions
+    from vms_desk.ui.supervisor.board import SupervisorBoard
+    from vms_desk.ui.timeline.case_marks import CaseMarks
+    from vms_desk.ui.timeline.recordings import RecordingsLoader
     from vms_desk.workstation.root import Workstation
+    from vms_desk.workstation.servers import ServersStore
 
 log = logging.getLogger(__name__)
+
+OPENING_TEXT = "Opening the job store…"
 
 
 class MainWindow(QMainWindow):
     """Composes the panels and wires them to the connections, the engine and the store.
 
     Signals:
+        attached(): the Workstation is attached; every action is available.
         ready(): the jobs are loaded and the saved servers are being connected.
         closed(): the user closed the window (the app then stops the engine and quits).
     """
 
+    attached = Signal()
     ready = Signal()
     closed = Signal()
 
-    def __init__(self, *, workstation: Workstation, settings: QSettings, out_dir: Path | None = None) -> None:
+    # Made by attach(), once the Workstation is open.
+    workstation: Workstation | None
+    engine: Engine
+    servers: ServersStore
+    connections: Connections
+    recordings: RecordingsLoader
+    case_marks: CaseMarks
+    server_actions: ServerActions
+    export_flow: ExportFlow
+    bridge: EngineBridge
+    notifier: TrayNotifier
+    evidence: EvidenceActions
+    store_watch: StoreWatch
+    job_actions: JobActions
+    working_copy: WorkingCopyFlow
+
+    def __init__(self, *, settings: QSettings, out_dir: Path | None = None) -> None:
+        """The skeleton: every panel the user sees, empty, with the actions that need the Workstation
+        disabled until `attach`."""
         super().__init__()
         self.setObjectName("mainWindow")
         self.setWindowTitle(f"vms_desk {__version__} — video evidence export")
         self.settings = settings
-        self.workstation = workstation
-        self.engine = engine = workstation.engine
-        self.servers = servers = workstation.servers
+        self.workstation = None
+        self._out_dir = out_dir
+        self._laid_out = False
         self.tasks = TaskSet(self.show_error)
 
         # Downloads yield the CPU to this window's thread (see jobs.priority).
         yield_to_gui()
         self.source_model = SourceModel(self)
-        self.connections = Connections(self.source_model, workstation.clients, self)
         self.sources = SourcePanel(self.source_model)
         self.sources.setMinimumWidth(220)
+        self.sources.add_button.setEnabled(False)
         self.centre = CentrePanel(self)
-        self.recordings = RecordingsLoader(self.connections, self.centre.timeline, self.tasks, self)
-        self.case_marks = CaseMarks(
-            self.centre.case_combo,
-            self.centre.timeline,
-            loader=self.recordings,
-            connections=self.connections,
-            workstation=workstation,
-            tasks=self.tasks,
-            parent=self,
-        )
-        self.server_actions = ServerActions(
-            self,
-            servers=servers,
-            connections=self.connections,
-            check=workstation.check_server,
-            tasks=self.tasks,
-            on_error=self.show_error,
-        )
-        self.export_flow = ExportFlow(
-            self,
-            self.connections,
-            engine,
-            self.tasks,
-            settings,
-            out_dir=out_dir or workstation.out_dir(),
-            operator=workstation.operator,
-            clock_check=workstation.measure_clock,
-            case_check=workstation.case_for_export,
-            case_numbers=lambda: [c.number for c in workstation.cases.cases() if c.status is CaseStatus.OPEN],
-        )
 
         self.setCentralWidget(self.centre)
         # The sources live in a fixed, title-less left dock that owns the bottom-left corner, so the
@@ -125,36 +125,21 @@ class MainWindow(QMainWindow):
         self.job_model = JobTableModel(self)
         self.job_dock = JobDock(self.job_model, self)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.job_dock)
-        self.bridge = EngineBridge(parent=self)
-        self.notifier = TrayNotifier(self)
-        self.evidence = EvidenceActions(
-            self,
-            self.centre.preview,
-            self.job_model,
-            engine,
-            self.tasks,
-            status=self.show_status,
-            out_dir=lambda: self.export_flow.out_dir,
-        )
 
         self._build_status_bar()
-        self._build_store_line()
-        self.job_actions = JobActions(
-            self,
-            model=self.job_model,
-            engine=engine,
-            tasks=self.tasks,
-            evidence=self.evidence,
-            notifier=self.notifier,
-            overall=self.overall,
-        )
-        self.working_copy = WorkingCopyFlow(self, self.tasks, self.show_status, workstation.audit)
+        self._build_store_bar()
         self.supervisor: SupervisorBoard | None = None
         self.menu_actions = build_menus(self)
         self.export_action = self.menu_actions["exportAction"]
-        self._wire()
+        for name in WORKSTATION_ACTIONS:
+            self.menu_actions[name].setEnabled(False)
+        self.source_model.dataChanged.connect(lambda *_: self._update_sources_summary())
+        self.source_model.rowsRemoved.connect(lambda *_: self._update_sources_summary())
+        self.centre.spanChanged.connect(lambda *_: self._update_export_enabled())
+        self._update_export_enabled()
         set_tab_order(self)
         self.resize(1280, 820)
+        self.show_status(OPENING_TEXT)
 
     # --- construction ----------------------------------------------------------------------------
     def _build_status_bar(self) -> None:
@@ -169,13 +154,10 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.sources_summary)
         self.statusBar().addPermanentWidget(self.overall)
 
-    def _build_store_line(self) -> None:
+    def _build_store_bar(self) -> None:
         """One line under the menus while the team store is unreachable (the listener, the engine's
-        writes or the board found it so); exports go on meanwhile."""
-        writer = self.engine.writer if self.engine is not None else None
-        self.store_watch = StoreWatch(self.workstation.store.db, writer, self)
+        writes or the board found it so); exports go on meanwhile. Hidden until attach() watches."""
         self.store_line = QLabel("", objectName="storeLine")
-        self.store_line.setStyleSheet(STORE_LINE_STYLE)
         # The whole width of the window, on one line.
         self.store_line.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.store_bar = QToolBar("Team store", self, objectName="storeBar")
@@ -185,7 +167,93 @@ class MainWindow(QMainWindow):
         self.store_bar.addWidget(self.store_line)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.store_bar)
         self.store_bar.hide()
+
+    def attach(self, workstation: Workstation) -> None:
+        """Wire the window to the open Workstation (on the GUI thread; the window may be shown already):
+        connections, recordings, case marks, exports, jobs, evidence and the store line."""
+        # Imported here, not at the top: the first paint does not wait for the engine, httpx, the
+        # export dialogs or the player.
+        from vms_desk.cases.rules import CaseStatus
+        from vms_desk.ui.evidence.actions import EvidenceActions
+        from vms_desk.ui.export.exporting import ExportFlow
+        from vms_desk.ui.jobs.actions import JobActions
+        from vms_desk.ui.jobs.bridge import EngineBridge
+        from vms_desk.ui.jobs.dock import TrayNotifier
+        from vms_desk.ui.jobs.working_copy import WorkingCopyFlow
+        from vms_desk.ui.shell.store_watch import STORE_LINE_STYLE, StoreWatch
+        from vms_desk.ui.sources.connections import Connections
+        from vms_desk.ui.sources.server_actions import ServerActions
+        from vms_desk.ui.timeline.case_marks import CaseMarks
+        from vms_desk.ui.timeline.recordings import RecordingsLoader
+
+        if self.workstation is not None:
+            raise RuntimeError("The window already has its Workstation.")
+        self.workstation = workstation
+        self.engine = engine = workstation.engine
+        self.servers = workstation.servers
+        self.connections = Connections(self.source_model, workstation.clients, self)
+        self.recordings = RecordingsLoader(self.connections, self.centre.timeline, self.tasks, self)
+        self.case_marks = CaseMarks(
+            self.centre.case_combo,
+            self.centre.timeline,
+            loader=self.recordings,
+            connections=self.connections,
+            workstation=workstation,
+            tasks=self.tasks,
+            parent=self,
+        )
+        self.server_actions = ServerActions(
+            self,
+            servers=self.servers,
+            connections=self.connections,
+            check=workstation.check_server,
+            tasks=self.tasks,
+            on_error=self.show_error,
+        )
+        self.export_flow = ExportFlow(
+            self,
+            self.connections,
+            engine,
+            self.tasks,
+            self.settings,
+            out_dir=self._out_dir or workstation.out_dir(),
+            operator=workstation.operator,
+            clock_check=workstation.measure_clock,
+            case_check=workstation.case_for_export,
+            case_numbers=lambda: [c.number for c in workstation.cases.cases() if c.status is CaseStatus.OPEN],
+        )
+        self.bridge = EngineBridge(parent=self)
+        self.notifier = TrayNotifier(self)
+        self.evidence = EvidenceActions(
+            self,
+            self.centre.preview,
+            self.job_model,
+            engine,
+            self.tasks,
+            status=self.show_status,
+            out_dir=lambda: self.export_flow.out_dir,
+        )
+        self.store_watch = StoreWatch(workstation.store.db, engine.writer, self)
+        self.store_line.setStyleSheet(STORE_LINE_STYLE)
         self.store_watch.problemChanged.connect(self._store_problem)
+        self.job_actions = JobActions(
+            self,
+            model=self.job_model,
+            engine=engine,
+            tasks=self.tasks,
+            evidence=self.evidence,
+            notifier=self.notifier,
+            overall=self.overall,
+        )
+        self.working_copy = WorkingCopyFlow(self, self.tasks, self.show_status, workstation.audit)
+        self._wire()
+        for name in WORKSTATION_ACTIONS:
+            self.menu_actions[name].setEnabled(True)
+        self.sources.add_button.setEnabled(True)
+        self._update_export_enabled()
+        if self.status_text.text() == OPENING_TEXT:
+            self.show_status("")
+        self.attached.emit()
 
     def _store_problem(self, problem: str) -> None:
         self.store_line.setText(problem)
@@ -205,9 +273,6 @@ class MainWindow(QMainWindow):
         self.sources.refreshRequested.connect(self.connections.refresh)
         self.sources.exportRequested.connect(self.export_flow.start)
         self.centre.export_button.clicked.connect(self.export_flow.start)
-        self.centre.spanChanged.connect(lambda *_: self._update_export_enabled())
-        self.source_model.dataChanged.connect(lambda *_: self._update_sources_summary())
-        self.source_model.rowsRemoved.connect(lambda *_: self._update_sources_summary())
         # Removing a server removes its camera rows without a selection signal: re-read the selection.
         self.source_model.rowsRemoved.connect(
             lambda *_: QTimer.singleShot(
@@ -223,22 +288,31 @@ class MainWindow(QMainWindow):
         self.job_dock.workingCopyRequested.connect(self.working_copy.start)
         self.bridge.jobChanged.connect(self.job_actions.job_changed)
         self.bridge.progressChanged.connect(self.job_actions.progress)
-        self._update_export_enabled()
 
     # --- start-up --------------------------------------------------------------------------------
-    def start(self, *, restore: bool = True) -> None:
-        """Restore window state, load jobs from the store and connect to the saved servers."""
+    def lay_out(self, *, restore: bool = True) -> None:
+        """Geometry and dock layout saved last time (`restore`), or the first run's; once, before the
+        window is shown (the app) or started (the tests)."""
+        if self._laid_out:
+            return
+        self._laid_out = True
         if not (restore and self.restore_state()):
             # First run: the job list gets a third of the height; the centre keeps the rest, where the
             # preview pane under the timeline takes what the timeline does not need.
             self.resizeDocks([self.job_dock], [int(self.height() * 0.34)], Qt.Orientation.Vertical)
             self.resizeDocks([self.sources_dock], [280], Qt.Orientation.Horizontal)
+
+    def start(self, *, restore: bool = True) -> None:
+        """Load jobs from the store and connect to the saved servers (after attach); lays the window out
+        first if that was not done yet."""
+        self.lay_out(restore=restore)
+        if self.workstation is None:
+            raise RuntimeError("attach() the Workstation before start().")
         self._store_problem(self.store_watch.problem)  # a saved layout may have kept the bar shown
         self.store_watch.start()
-        if self.engine is not None:
-            self.job_model.load(self.engine.jobs())
-            self.bridge.attach(self.engine)
-            self.bridge.jobChanged.connect(self.case_marks.job_changed)
+        self.job_model.load(self.engine.jobs())
+        self.bridge.attach(self.engine)
+        self.bridge.jobChanged.connect(self.case_marks.job_changed)
         # Loading keyring's backends takes a while: a worker thread does it while the window is first
         # painted (the first saved server's password lookup then finds it done, or waits for it).
         self.tasks.spawn(asyncio.to_thread(self.servers.vault.probe), name="keyring-probe")
@@ -272,26 +346,34 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         """Save window state before closing; free the player before its native window goes."""
         self.save_state()
-        self.evidence.close_all()
+        if self.workstation is not None:
+            self.evidence.close_all()
         super().closeEvent(event)
         self.closed.emit()
 
     async def shutdown(self) -> None:
         """Stop background work and log out of every server (the engine is stopped by the app)."""
-        self.recordings.stop()
-        self.store_watch.stop()
-        self.bridge.stop()
+        attached = self.workstation is not None
+        if attached:
+            self.recordings.stop()
+            self.store_watch.stop()
+            self.bridge.stop()
         self.tasks.cancel_all()
         await self.tasks.wait()  # let cancelled requests unwind before the HTTP client closes
-        await self.connections.aclose()
+        if attached:
+            await self.connections.aclose()
 
     def add_demo_server(self, vendor: Vendor, url: str, user: str, password: str) -> str:
         """Add a built-in simulator as a server for this session only (password in memory)."""
+        from vms_desk.core.models import ServerConfig
+
         config = ServerConfig(vendor=vendor, url=url, user=user, name=f"{vendor.display_name} (demo)")
         return self.server_actions.add_server(config, password, persistent=False)
 
     async def show_demo_view(self) -> None:
         """Screenshot mode: wait for the servers, select cameras and a span, wait for their recordings."""
+        from vms_desk.core.models import TimeSpan
+
         await self.connections.wait_idle()
         online = [
             sid
@@ -324,13 +406,21 @@ class MainWindow(QMainWindow):
         self.sources_summary.setText(text)
 
     def _update_export_enabled(self) -> None:
-        ready = bool(self.sources.selected_cameras()) and self.centre.span() is not None
+        ready = (
+            self.workstation is not None
+            and bool(self.sources.selected_cameras())
+            and self.centre.span() is not None
+        )
         self.centre.export_button.setEnabled(ready)
         self.export_action.setEnabled(ready)
 
     # --- jobs (vms_desk/ui/jobs/actions.py) -------------------------------------------------------
     def show_supervisor(self) -> SupervisorBoard:
         """View › Supervisor: the board over every job in the store (one window, raised when open)."""
+        from vms_desk.ui.supervisor.board import SupervisorBoard
+
+        if self.workstation is None:
+            raise RuntimeError("The supervisor board needs the Workstation: attach() it first.")
         if self.supervisor is None:
             self.supervisor = SupervisorBoard(self.workstation, self.tasks, self, watch=self.store_watch)
             self.bridge.jobChanged.connect(self.supervisor.job_changed)

@@ -3,6 +3,9 @@
 Two windows on one home would run two engines over one job store and one audit log. A lock file in
 the home decides who runs (QLockFile notices a lock left by a crashed process: its PID is gone); the
 one that runs listens on a local socket, and a later start only asks it to come to the front.
+
+The app listens only once its window is on screen (`claim(listen=False)`, then `listen()`): QtNetwork
+takes a while to load, and a later start keeps asking for RETRY_MS meanwhile.
 """
 
 from __future__ import annotations
@@ -12,10 +15,13 @@ import hashlib
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QLockFile, QObject, Signal
-from PySide6.QtNetwork import QLocalServer, QLocalSocket
-from PySide6.QtWidgets import QWidget
+
+if TYPE_CHECKING:
+    from PySide6.QtNetwork import QLocalServer, QLocalSocket
+    from PySide6.QtWidgets import QWidget
 
 log = logging.getLogger(__name__)
 
@@ -55,10 +61,13 @@ class SingleInstance(QObject):
         self._server: QLocalServer | None = None
         self.refusal = ""  # after a refused claim: the sentence for the user
 
-    def claim(self) -> bool:
-        """True when this process is the one that runs; False after the running one was told."""
+    def claim(self, *, listen: bool = True) -> bool:
+        """True when this process is the one that runs; False after the running one was told.
+
+        Without `listen`, the caller calls listen() when it is ready to answer later starts."""
         if self._lock.tryLock(0):
-            self._listen()
+            if listen:
+                self.listen()
             return True
         if _allow_foreground_switch():
             log.debug("the running instance may take the foreground")
@@ -68,7 +77,8 @@ class SingleInstance(QObject):
                 self.refusal = ALREADY_RUNNING
                 return False
             if self._lock.tryLock(0):  # it exited meanwhile
-                self._listen()
+                if listen:
+                    self.listen()
                 return True
         # The lock is held but nobody answers (it hangs, or quit without its socket): do not start a
         # second engine on the same store; the user is told by the caller.
@@ -83,7 +93,12 @@ class SingleInstance(QObject):
             self._server = None
         self._lock.unlock()
 
-    def _listen(self) -> None:
+    def listen(self) -> None:
+        """Answer later starts on the local socket (after a successful claim)."""
+        from PySide6.QtNetwork import QLocalServer
+
+        if self._server is not None:
+            return
         QLocalServer.removeServer(self.name)  # a socket file a crashed instance left (Unix)
         server = QLocalServer(self)
         server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
@@ -105,6 +120,8 @@ class SingleInstance(QObject):
             self.activated.emit()
 
     def _tell_running_instance(self) -> bool:
+        from PySide6.QtNetwork import QLocalSocket
+
         socket = QLocalSocket()
         socket.connectToServer(self.name)
         if not socket.waitForConnected(CONNECT_MS):

@@ -22,11 +22,11 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, QObject, Qt, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 
-from vms_desk.core.models import Camera
 from vms_desk.ui.sources.source_model import (
     KIND_SERVER,
     AnyIndex,
@@ -40,6 +40,9 @@ from vms_desk.ui.sources.source_model import (
     server_text,
     status_icon,
 )
+
+if TYPE_CHECKING:
+    from vms_desk.core.models import Camera
 
 _SERVER_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 _CAMERA_NOT_EXPORTABLE = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemNeverHasChildren

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QIcon, QPainter, QPixmap
 
-from vms_desk.core.models import Camera, ServerConfig
+if TYPE_CHECKING:
+    from vms_desk.core.models import Camera, ServerConfig
+
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QItemSelection, QModelIndex, QPersistentModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import QHelpEvent
@@ -19,9 +20,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from vms_desk.core.models import Camera
 from vms_desk.ui.sources.source_filter import SourceFilterProxy
 from vms_desk.ui.sources.source_model import ServerIdRole, SourceModel
+
+if TYPE_CHECKING:
+    from vms_desk.core.models import Camera
 
 
 @dataclass(frozen=True)
@@ -77,9 +80,7 @@ class SourcePanel(QWidget):
         self.model = model
         self.proxy = SourceFilterProxy(self)
         self.proxy.setSourceModel(model)
-        self.filter = QLineEdit(
-            objectName="sourceFilter", placeholderText="Filter servers and cameras", clearButtonEnabled=True
-        )
+        self.filter = QLineEdit(objectName="sourceFilter", placeholderText="Filter servers and cameras")
         self.filter.textChanged.connect(self._filter_changed)
         self.tree = QTreeView(objectName="sourceTree")
         self.tree.setModel(self.proxy)
@@ -117,6 +118,9 @@ class SourcePanel(QWidget):
         layout.addWidget(self.add_button)
 
     def _filter_changed(self, text: str) -> None:
+        if text:
+            # Only once there is something to clear: the button's icon would hold up the first paint.
+            self.filter.setClearButtonEnabled(True)
         self.proxy.setFilterFixedString(text)
         # While the view's re-layout is pending, expand() and collapse() only record the index.
         for index in self.proxy.shown_servers():

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QComboBox
 from vms_desk.core.jobstate import JobState
 from vms_desk.jobs.records import JobRecord
 from vms_desk.present.exported import exported_spans
+from vms_desk.ui.shell.centre import NO_CASE
 from vms_desk.ui.sources.connections import Connections
 from vms_desk.ui.timeline.recordings import RecordingsLoader
 from vms_desk.ui.timeline.timeline import Timeline
@@ -19,8 +20,6 @@ from vms_desk.workstation.tasks import TaskSet
 
 if TYPE_CHECKING:
     from vms_desk.workstation.root import Workstation
-
-NO_CASE = "No case"
 
 
 class CaseMarks(QObject):
@@ -47,7 +46,8 @@ class CaseMarks(QObject):
         self.combo, self.timeline, self.loader = combo, timeline, loader
         self.connections, self.workstation, self.tasks = connections, workstation, tasks
         self.combo.setToolTip("Mark on the timeline (amber) what this case already holds of each camera")
-        self.combo.addItem(NO_CASE, "")
+        if self.combo.findData("") < 0:
+            self.combo.addItem(NO_CASE, "")
         self.combo.currentIndexChanged.connect(lambda *_: self.update())
         self.loader.loaded.connect(self.update)
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 import string
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QImage, QPainter, QPalette, QPen
 
-from vms_desk.core.models import Recordings
 from vms_desk.present.timeline_data import TimelineRow
 from vms_desk.present.timeline_ticks import (
     choose_step,
@@ -23,6 +23,9 @@ from vms_desk.present.timeline_ticks import (
     tick_label,
     ticks,
 )
+
+if TYPE_CHECKING:
+    pass
 
 COLORS = {
     "ruler": QColor("#f3f4f6"),
@@ -393,9 +396,11 @@ def warm_up(palette: QPalette, font: QFont, device_pixel_ratio: float, state: Pa
 
     The first paint at a new zoom level meets new labels (weekday and month names, seconds), and the
     very first paint also meets the Qt enum types and code paths nothing else has touched yet; each
-    costs milliseconds the first time, enough to miss a frame. Done once when the widget is created,
-    the glyph caches (shared per font) and the bindings are warm before the user zooms.
+    costs milliseconds the first time, enough to miss a frame. Done once right after the widget first
+    painted, the glyph caches (shared per font) and the bindings are warm before the user zooms.
     """
+    from vms_desk.core.models import Recordings  # pydantic: not before the window's first paint
+
     key = (font.key(), device_pixel_ratio)
     if key in _warmed:  # the caches are per process: once per font and pixel ratio is enough
         return

@@ -7,8 +7,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from PySide6.QtCore import QDateTime, QTimeZone, Signal
 from PySide6.QtWidgets import QDateTimeEdit, QGridLayout, QLabel, QSizePolicy, QWidget
 
-from vms_desk.core.models import ensure_utc
-from vms_desk.core.times import local_zone, now_utc, zone_label
+from vms_desk.core.times import ensure_utc, local_zone, now_utc, zone_label
 from vms_desk.present.timeline_ticks import format_duration
 from vms_desk.ui.timeline.timeline import Timeline
 

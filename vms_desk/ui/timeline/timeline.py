@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, tzinfo
 from enum import Enum, auto
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPointF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
@@ -19,11 +20,13 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from vms_desk.core.models import Recordings, ensure_utc
-from vms_desk.core.times import local_zone, zone_label
+from vms_desk.core.times import ensure_utc, local_zone, zone_label
 from vms_desk.present.timeline_data import TimelineRow
 from vms_desk.present.timeline_ticks import DAY
 from vms_desk.ui.timeline.paint import Layout, PaintState, paint_timeline, warm_up
+
+if TYPE_CHECKING:
+    from vms_desk.core.models import Recordings
 
 MIN_VISIBLE = 10.0  # seconds: about a frame-accurate view of a short incident
 MAX_VISIBLE = 10 * DAY  # the simulators and most retention policies keep 7 days; leave room around them
@@ -98,7 +101,7 @@ class Timeline(QWidget):
         self._now_timer.setInterval(1000)
         self._now_timer.timeout.connect(self._tick)
         self._update_height()
-        warm_up(self.palette(), self.font(), self.devicePixelRatioF(), self._paint_state())
+        self._warm = False
 
     # --- data ---------------------------------------------------------------------------------------
     def set_rows(self, rows: Sequence[tuple[str, Recordings | None]]) -> None:
@@ -258,6 +261,14 @@ class Timeline(QWidget):
             paint_timeline(painter, self._layout(), self._paint_state(), self.palette(), self.font())
         finally:
             painter.end()
+        if not self._warm:
+            # The other zoom levels, right after the first paint: warmed in __init__ they would hold up
+            # the window's first appearance instead.
+            self._warm = True
+            QTimer.singleShot(0, self, self._warm_up)
+
+    def _warm_up(self) -> None:
+        warm_up(self.palette(), self.font(), self.devicePixelRatioF(), self._paint_state())
 
     def _paint_state(self) -> PaintState:
         return PaintState(

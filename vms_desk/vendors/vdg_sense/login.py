@@ -29,7 +29,7 @@ from typing import ClassVar, Self
 from lxml import etree
 
 from vms_desk.core.errors import InputError, ProtocolError
-from vms_desk.core.models import ensure_utc
+from vms_desk.core.times import ensure_utc
 from vms_desk.vendors._xml import attr, child_text, local_name, parse_xml
 from vms_desk.vendors.request import Reply, Request
 
