@@ -130,6 +130,23 @@ class JobTableModel(QAbstractTableModel):
             return None
         return answer(self, self._jobs[row], index.column())
 
+    def cell(self, row: int, column: int) -> tuple[str, QBrush | None, int | None]:
+        """(text, colour or None, alignment or None) of a cell: what the job view's delegates paint,
+        read without a call through Qt per role."""
+        job = self._jobs[row]
+        text = self._row_texts(job)[column] if 0 <= column < COLUMNS else None
+        align = _RIGHT_ALIGNED if column in (COL_BYTES, COL_ETA) else None
+        return text or "", self._foreground(job, column), align
+
+    def bar(self, row: int) -> tuple[JobState, float, str]:
+        """(state, progress 0..1 or -1, text) of a row's state cell."""
+        job = self._jobs[row]
+        return (
+            job.state,
+            self._fraction(job, self._live.get(job.id, _Live())),
+            self._row_texts(job)[COL_STATE] or "",
+        )
+
     def _foreground(self, job: JobRecord, column: int) -> QBrush | None:
         return self._brushes.get(job.state) if column in (COL_STATE, COL_ERROR) else None
 
