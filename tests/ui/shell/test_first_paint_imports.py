@@ -1,0 +1,46 @@
+"""What the window's first paint imports: none of the heavy parts that wait for the Workstation.
+
+The window is shown before the engine, the store, the HTTP client and the pydantic models are imported
+(vms_desk.app); one careless import in a panel would put them back on the start-up path unnoticed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+HEAVY = ("pydantic", "httpx", "vms_desk.jobs.engine", "vms_desk.workstation.root", "av", "vlc", "keyring")
+
+PROBE = """
+import json, sys
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from vms_desk.ui.shell.main_window import MainWindow
+window = MainWindow(settings=QSettings(sys.argv[2], QSettings.Format.IniFormat))
+window.show()
+app.processEvents()
+print(json.dumps([m for m in json.loads(sys.argv[1]) if m in sys.modules]))
+"""
+
+
+def test_the_skeleton_window_imports_none_of_the_heavy_parts(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+    }
+    env.setdefault("QT_QPA_PLATFORM", "offscreen")
+    env["VMS_DESK_HOME"] = str(tmp_path)
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(HEAVY), str(tmp_path / "gui.ini")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == []
