@@ -8,8 +8,8 @@ engine the window uses. A 5 ms QTimer measures the loop: the figures are the int
 ticks while the downloads run (a paint or an input event waits at most that long). Then the same eight
 exports run as eight `vms-desk export` processes for the CLI's throughput.
 
-`--overall N` raises the engine's overall limit for the run: the GUI's composition builds its engine
-without the settings (per_server/overall), so as shipped it runs the engine's default of 4 at once.
+`--overall N` sets the engine's overall limit for the run; otherwise the window's engine follows
+`overall` and `per_server` in settings.json, as the command line's does.
 The simulators stand in for servers elsewhere on the network, which take none of the workstation's
 CPU. Here they share its two cores, so they run at the lowest priority (`--sim-nice 19`): they still
 serve at full speed whenever the app leaves a core idle, but a GUI thread waking for a paint is not
@@ -77,6 +77,29 @@ def span() -> tuple[datetime, datetime]:
     return end - timedelta(seconds=10), end
 
 
+# /proc/stat's first line, in order: where the machine's CPU time went (Linux only).
+CPU_FIELDS = ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal")
+CPU_SPLIT: dict[str, float] = {}
+
+
+def cpu_times() -> list[int]:
+    """The machine's CPU time so far by CPU_FIELDS, in ticks; empty where /proc/stat is missing."""
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            return [int(v) for v in stat.readline().split()[1 : 1 + len(CPU_FIELDS)]]
+    except OSError:
+        return []
+
+
+def note_cpu_split(before: list[int], after: list[int]) -> None:
+    """Each field's share of the CPU time between two cpu_times(): steal is the time a virtual
+    machine's host ran something else on its CPUs, when a GUI thread ready to run could not."""
+    spent = [b - a for a, b in zip(before, after, strict=False)]
+    total = sum(spent)
+    if total:
+        CPU_SPLIT.update({name: 100 * part / total for name, part in zip(CPU_FIELDS, spent, strict=False)})
+
+
 def folder_bytes(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and p.name != "manifest.json")
 
@@ -97,7 +120,7 @@ async def gui_run(
     window.resize(1280, 800)
     window.show()
     if overall is not None:
-        # Private on purpose: the GUI's composition gives the engine no settings (see the docstring).
+        # Private on purpose: an experiment's limit, without writing a settings.json for it.
         parts.workstation.engine._overall = asyncio.Semaphore(overall)
     for url in urls:
         window.add_demo_server(Vendor.AXXON_ONE, url, "demo", "demo")
@@ -123,6 +146,7 @@ async def gui_run(
                 all_done.set()
 
     parts.workstation.engine.add_listener(note)
+    cpu_before = cpu_times()
     timer.start()
     began = time.perf_counter()
     records = [
@@ -134,6 +158,7 @@ async def gui_run(
     await all_done.wait()
     took = time.perf_counter() - began
     timer.stop()
+    note_cpu_split(cpu_before, cpu_times())
     failed = [r.error for r in map(parts.workstation.engine.store.get, (r.id for r in records)) if r.error]
     await parts.aclose()
     parts.dispose()
@@ -233,6 +258,11 @@ def main() -> None:
         f"GUI: {saved / 1e6:.0f} MB in {took:.1f} s; {len(ms)} ticks, median {statistics.median(ms):.1f} ms"
     )
     print(f"CLI: {cli_saved / 1e6:.0f} MB in {cli_took:.1f} s; GUI/CLI {rate / cli_rate:.2f} x")
+    if CPU_SPLIT:
+        print(
+            "machine CPU while the GUI downloaded: "
+            + ", ".join(f"{name} {share:.0f} %" for name, share in CPU_SPLIT.items())
+        )
     print(
         f"stall: p99 {p99:.0f} ms, max {ms[-1]:.0f} ms while 8 downloads ran at {rate:.0f} MB/s "
         f"(CLI {cli_rate:.0f} MB/s)"
