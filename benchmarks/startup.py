@@ -3,8 +3,9 @@
 Run from the repository root under a display (``xvfb-run -a python benchmarks/startup.py``). Each figure
 is a fresh process on a fresh VMS_DESK_HOME: the window without `--demo`, the window with `--demo`,
 the moment every demo server is online with its cameras listed, and a bare QMainWindow for the ratio
-(what PySide6 itself needs). The child runs the real `run_gui`; an event filter installed on the
-QApplication before it starts notes the first paint. Target: the window under 1.0 s on every run.
+(what PySide6 itself needs). The child runs the real `vms-desk gui` (vms_desk.cli.main); an event
+filter installed on the QApplication before it starts notes the first paint. Target: the window under
+1.0 s on every run.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ if mode == "bare":
     window.show()
     app.exec()
 else:
-    from vms_desk.app import run_gui
+    from vms_desk.cli import main
     if mode == "demo":
         def cameras_listed():
             from vms_desk.ui.sources.source_model import ServerStatus
@@ -70,7 +71,7 @@ else:
         poll.setInterval(20)
         poll.timeout.connect(cameras_listed)
         poll.start()
-    run_gui(demo=mode == "demo", screenshot=None)
+    main(["gui", "--demo"] if mode == "demo" else ["gui"])  # the real command's way in
 """
 
 

@@ -3,48 +3,78 @@
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.util
+import logging
+import sys
 from collections.abc import Callable, Sequence
 
 from vms_desk.bundled_vlc import use_bundled_libvlc
 
-from .batch import batch
-from .browse import cameras, recordings
-from .cases import case_command
-from .common import run_guarded, setup_logging
-from .custody import bundle_command, report_command, working_copy_command
-from .export import export
-from .local import audit_command, gui_command, jobs_command, reassign_command, sim_command, verify_command
-from .parser import build_parser
-from .probe import probe
-from .resume import resume
-from .store import store_command
-
-COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
-    "gui": gui_command,
-    "sim": sim_command,
-    "cameras": cameras,
-    "recordings": recordings,
-    "export": export,
-    "verify": verify_command,
-    "jobs": jobs_command,
-    "resume": resume,
-    "probe": probe,
-    "audit": audit_command,
-    "reassign": reassign_command,
-    "working-copy": working_copy_command,
-    "report": report_command,
-    "bundle": bundle_command,
-    "case": case_command,
-    "batch": batch,
-    "store": store_command,
+# Each command's module and function, imported when that command runs: importing them all (the engine,
+# httpx, the pydantic models) took about 0.6 s, which `vms-desk gui` paid before its window could show.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "gui": ("local", "gui_command"),
+    "sim": ("local", "sim_command"),
+    "cameras": ("browse", "cameras"),
+    "recordings": ("browse", "recordings"),
+    "export": ("export", "export"),
+    "verify": ("local", "verify_command"),
+    "jobs": ("local", "jobs_command"),
+    "resume": ("resume", "resume"),
+    "probe": ("probe", "probe"),
+    "audit": ("local", "audit_command"),
+    "reassign": ("local", "reassign_command"),
+    "working-copy": ("custody", "working_copy_command"),
+    "report": ("custody", "report_command"),
+    "bundle": ("custody", "bundle_command"),
+    "case": ("cases", "case_command"),
+    "batch": ("batch", "batch"),
+    "store": ("store", "store_command"),
 }
+
+
+def command_function(name: str) -> Callable[[argparse.Namespace], int]:
+    """The function that runs command `name` (its module imported now)."""
+    module, function = COMMANDS[name]
+    found: Callable[[argparse.Namespace], int] = getattr(
+        importlib.import_module(f"{__name__}.{module}"), function
+    )
+    return found
+
+
+def _window_only(argv: Sequence[str]) -> bool:
+    """`vms-desk` or `vms-desk gui [...]` in a build that has the window: the app parses its own options
+    (the same as the CLI's `gui`), so none of the other commands need importing."""
+    return (not argv or argv[0] == "gui") and importlib.util.find_spec("vms_desk.app") is not None
+
+
+def _run_window(argv: Sequence[str]) -> int:
+    """The window, with the one-line ending the other commands have for what nothing else caught."""
+    from vms_desk import app
+
+    try:
+        return app.main(argv)
+    except KeyboardInterrupt:
+        print("error: Interrupted.", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug must still end in one line (the window's log has the details)
+        logging.getLogger(__name__).exception("the window stopped")
+        print(f"error: An unexpected error stopped vms_desk ({type(exc).__name__}).", file=sys.stderr)
+        return 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the arguments and run one command; returns the exit status."""
     use_bundled_libvlc()  # before anything imports python-vlc (the player, --version, manifests)
-    args = build_parser().parse_args(argv)
+    given = list(sys.argv[1:] if argv is None else argv)
+    if _window_only(given):
+        return _run_window(given[1:])
+    from .common import run_guarded, setup_logging
+    from .parser import build_parser
+
+    args = build_parser().parse_args(given)
     command = args.command or "gui"
     if command != "gui":
         setup_logging()
-    return run_guarded(lambda: COMMANDS[command](args))
+    return run_guarded(lambda: command_function(command)(args))

@@ -44,3 +44,24 @@ def test_the_skeleton_window_imports_none_of_the_heavy_parts(tmp_path: Path) -> 
         check=True,
     )
     assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+
+
+def test_the_command_line_entry_loads_no_command_before_the_window() -> None:
+    """`vms-desk` and `vms-desk gui` start from vms_desk.cli: importing it must not import the commands."""
+    probe = (
+        "import json, sys; import vms_desk.cli; "
+        "print(json.dumps([m for m in json.loads(sys.argv[1]) if m in sys.modules]))"
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", probe, json.dumps([*HEAVY, "vms_desk.cli.export", "vms_desk.cli.common"])],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == []
