@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import importlib.util
 import logging
 import sys
@@ -35,11 +34,23 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 
 def command_function(name: str) -> Callable[[argparse.Namespace], int]:
-    """The function that runs command `name` (its module imported now)."""
+    """The function that runs command `name` (the command modules imported now)."""
+    # Written out, not importlib by name: the frozen app's build finds modules by their import statements.
+    from . import batch, browse, cases, custody, export, local, probe, resume, store
+
+    modules = {
+        "batch": batch,
+        "browse": browse,
+        "cases": cases,
+        "custody": custody,
+        "export": export,
+        "local": local,
+        "probe": probe,
+        "resume": resume,
+        "store": store,
+    }
     module, function = COMMANDS[name]
-    found: Callable[[argparse.Namespace], int] = getattr(
-        importlib.import_module(f"{__name__}.{module}"), function
-    )
+    found: Callable[[argparse.Namespace], int] = getattr(modules[module], function)
     return found
 
 
