@@ -28,22 +28,33 @@ print(json.dumps([m for m in json.loads(sys.argv[1]) if m in sys.modules]))
 """
 
 
-def test_the_skeleton_window_imports_none_of_the_heavy_parts(tmp_path: Path) -> None:
-    env = {
+def loaded(probe: str, modules: list[str], *args: str, **env: str) -> list[str]:
+    """Which of `modules` a fresh interpreter running `probe` (given the list as JSON, then `args`) has
+    loaded, as the probe prints them."""
+    environ = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        **env,
     }
-    env.setdefault("QT_QPA_PLATFORM", "offscreen")
-    env["VMS_DESK_HOME"] = str(tmp_path)
     out = subprocess.run(
-        [sys.executable, "-c", PROBE, json.dumps(HEAVY), str(tmp_path / "gui.ini")],
-        env=env,
+        [sys.executable, "-c", probe, json.dumps(modules), *args],
+        env=environ,
         capture_output=True,
         text=True,
         timeout=120,
         check=True,
     )
-    assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+    found: list[str] = json.loads(out.stdout.strip().splitlines()[-1])
+    return found
+
+
+def test_the_skeleton_window_imports_none_of_the_heavy_parts(tmp_path: Path) -> None:
+    platform = os.environ.get("QT_QPA_PLATFORM", "offscreen")
+    home = str(tmp_path)
+    assert (
+        loaded(PROBE, list(HEAVY), str(tmp_path / "gui.ini"), QT_QPA_PLATFORM=platform, VMS_DESK_HOME=home)
+        == []
+    )
 
 
 def test_the_command_line_entry_loads_no_command_before_the_window() -> None:
@@ -52,16 +63,4 @@ def test_the_command_line_entry_loads_no_command_before_the_window() -> None:
         "import json, sys; import vms_desk.cli; "
         "print(json.dumps([m for m in json.loads(sys.argv[1]) if m in sys.modules]))"
     )
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-    }
-    out = subprocess.run(
-        [sys.executable, "-c", probe, json.dumps([*HEAVY, "vms_desk.cli.export", "vms_desk.cli.common"])],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+    assert loaded(probe, [*HEAVY, "vms_desk.cli.export", "vms_desk.cli.common"]) == []
