@@ -38,6 +38,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cameras", type=int, default=10_000, help="cameras in all")
     parser.add_argument("--servers", type=int, default=10, help="servers the cameras are spread over")
+    parser.add_argument("--typed", default=TYPED, help="what is typed, then erased (default: %(default)r)")
     args = parser.parse_args()
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -76,8 +77,8 @@ def main() -> None:
         f"in {time.perf_counter() - began:.3f} s"
     )
 
-    keys: list[tuple[str, Qt.Key | str]] = [(ch, ch) for ch in TYPED]
-    keys += [("⌫", Qt.Key.Key_Backspace)] * len(TYPED)
+    keys: list[tuple[str, Qt.Key | str]] = [(ch, ch) for ch in args.typed]
+    keys += [("⌫", Qt.Key.Key_Backspace)] * len(args.typed)
     panel.filter.setFocus()
     times: list[float] = []
     for label, key in keys:
