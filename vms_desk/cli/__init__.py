@@ -10,48 +10,36 @@ from collections.abc import Callable, Sequence
 
 from vms_desk.bundled_vlc import use_bundled_libvlc
 
-# Each command's module and function, imported when that command runs: importing them all (the engine,
-# httpx, the pydantic models) took about 0.6 s, which `vms-desk gui` paid before its window could show.
-COMMANDS: dict[str, tuple[str, str]] = {
-    "gui": ("local", "gui_command"),
-    "sim": ("local", "sim_command"),
-    "cameras": ("browse", "cameras"),
-    "recordings": ("browse", "recordings"),
-    "export": ("export", "export"),
-    "verify": ("local", "verify_command"),
-    "jobs": ("local", "jobs_command"),
-    "resume": ("resume", "resume"),
-    "probe": ("probe", "probe"),
-    "audit": ("local", "audit_command"),
-    "reassign": ("local", "reassign_command"),
-    "working-copy": ("custody", "working_copy_command"),
-    "report": ("custody", "report_command"),
-    "bundle": ("custody", "bundle_command"),
-    "case": ("cases", "case_command"),
-    "batch": ("batch", "batch"),
-    "store": ("store", "store_command"),
-}
-
 
 def command_function(name: str) -> Callable[[argparse.Namespace], int]:
-    """The function that runs command `name` (the command modules imported now)."""
-    # Written out, not importlib by name: the frozen app's build finds modules by their import statements.
+    """The function that runs command `name`.
+
+    The command modules are imported here, when a command runs: importing them all (the engine, httpx,
+    the pydantic models) took about 0.6 s, which `vms-desk gui` would pay before its window could show.
+    The imports are written out, not made by name, because the frozen app's build finds modules by their
+    import statements."""
     from . import batch, browse, cases, custody, export, local, probe, resume, store
 
-    modules = {
-        "batch": batch,
-        "browse": browse,
-        "cases": cases,
-        "custody": custody,
-        "export": export,
-        "local": local,
-        "probe": probe,
-        "resume": resume,
-        "store": store,
+    commands: dict[str, Callable[[argparse.Namespace], int]] = {
+        "gui": local.gui_command,
+        "sim": local.sim_command,
+        "cameras": browse.cameras,
+        "recordings": browse.recordings,
+        "export": export.export,
+        "verify": local.verify_command,
+        "jobs": local.jobs_command,
+        "resume": resume.resume,
+        "probe": probe.probe,
+        "audit": local.audit_command,
+        "reassign": local.reassign_command,
+        "working-copy": custody.working_copy_command,
+        "report": custody.report_command,
+        "bundle": custody.bundle_command,
+        "case": cases.case_command,
+        "batch": batch.batch,
+        "store": store.store_command,
     }
-    module, function = COMMANDS[name]
-    found: Callable[[argparse.Namespace], int] = getattr(modules[module], function)
-    return found
+    return commands[name]
 
 
 def _window_only(argv: Sequence[str]) -> bool:
