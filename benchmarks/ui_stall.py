@@ -8,8 +8,10 @@ engine the window uses. A 5 ms QTimer measures the loop: the figures are the int
 ticks while the downloads run (a paint or an input event waits at most that long). Then the same eight
 exports run as eight `vms-desk export` processes for the CLI's throughput.
 
-`--overall N` sets the engine's overall limit for the run; otherwise the window's engine follows
-`overall` and `per_server` in settings.json, as the command line's does.
+The window's engine runs as the app runs it: in a process of its own (settings' `engine_process`);
+`--in-window` runs it in the window's process instead, for comparison. `--overall N` sets the engine's
+overall limit for the run (in settings.json); otherwise it follows `overall` and `per_server` there, as
+the command line's does.
 The simulators stand in for servers elsewhere on the network, which take none of the workstation's
 CPU. Here they share its two cores, so they run at the lowest priority (`--sim-nice 19`): they still
 serve at full speed whenever the app leaves a core idle, but a GUI thread waking for a paint is not
@@ -141,7 +143,7 @@ def folder_bytes(folder: Path) -> int:
 
 
 async def gui_run(
-    urls: list[str], home: Path, overall: int | None, collector: Any
+    urls: list[str], home: Path, in_window: bool, collector: Any
 ) -> tuple[list[float], float, int]:
     """(tick intervals in s, seconds from submit to all done, bytes saved) through the real window."""
     from PySide6.QtCore import Qt, QTimer
@@ -150,14 +152,12 @@ async def gui_run(
     from vms_desk.core.export import ExportRequest
     from vms_desk.core.models import TimeSpan, Vendor
 
-    parts = compose(home=home, out_dir=home / "evidence")
+    parts = compose(home=home, out_dir=home / "evidence", engine_process=not in_window)
     parts.start()
     window = parts.window
     window.resize(1280, 800)
     window.show()
-    if overall is not None:
-        # Private on purpose: an experiment's limit, without writing a settings.json for it.
-        parts.workstation.engine._overall = asyncio.Semaphore(overall)
+    control = parts.workstation.control
     for url in urls:
         window.add_demo_server(Vendor.AXXON_ONE, url, "demo", "demo")
     await window.connections.wait_idle()
@@ -181,13 +181,13 @@ async def gui_run(
             if len(finished) >= len(servers):
                 all_done.set()
 
-    parts.workstation.engine.add_listener(note)
+    control.add_listener(note)
     cpu_before = cpu_times()
     FLOORS["GUI"] = floor = BareLoop()
     timer.start()
     began = time.perf_counter()
     records = [
-        await parts.workstation.engine.submit(
+        await control.submit(
             server, request, camera_name=None, out_dir=home / "evidence", case=None, operator="bench"
         )
         for server in servers
@@ -197,7 +197,7 @@ async def gui_run(
     timer.stop()
     floor.stop()
     note_cpu_split(cpu_before, cpu_times())
-    failed = [r.error for r in map(parts.workstation.engine.store.get, (r.id for r in records)) if r.error]
+    failed = [r.error for r in map(control.store.get, (r.id for r in records)) if r.error]
     await parts.aclose()
     parts.dispose()
     if failed:
@@ -254,6 +254,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-mib", type=int, default=400, help="bytes of each export, in MiB")
     parser.add_argument("--overall", type=int, default=None, help="the engine's overall limit for the run")
+    parser.add_argument(
+        "--in-window", action="store_true", help="run the engine in the window's process, not its own"
+    )
     parser.add_argument("--export-seconds", type=float, default=2.0, help="server-side export time")
     parser.add_argument(
         "--sim-nice",
@@ -271,6 +274,8 @@ def main() -> None:
     procs, urls = start_sims(args.size_mib * 1024 * 1024, args.export_seconds, args.sim_nice)
     home = Path(tempfile.mkdtemp(prefix="vms-desk-stall-"))
     os.environ["VMS_DESK_HOME"] = str(home)
+    if args.overall is not None:
+        (home / "settings.json").write_text(json.dumps({"overall": args.overall}), encoding="utf-8")
     try:
         app = QApplication.instance() or QApplication([])
         loop = qasync.QEventLoop(app)
@@ -280,7 +285,7 @@ def main() -> None:
         collector = GuiThreadGc()  # as run_gui does: the cyclic collector runs on the GUI thread
         collector.start()
         with loop:
-            gaps, took, saved = loop.run_until_complete(gui_run(urls, home, args.overall, collector))
+            gaps, took, saved = loop.run_until_complete(gui_run(urls, home, args.in_window, collector))
         collector.stop()
         shutil.rmtree(home / "evidence", ignore_errors=True)
         cli_took, cli_saved = cli_run(urls, home)

@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -126,6 +127,63 @@ def check_export(app: Frozen, work: Path) -> None:
         process.communicate(timeout=30)
 
 
+def check_engine_process(app: Frozen, work: Path) -> None:
+    """The window's engine process, started as the window starts it (the windowed program with
+    `engine-service`), runs an Axis export sent over its pipes to done, and ends when told to stop."""
+    sim, url = app.start_sim(Vendor.AXIS)
+    try:
+        server = {"vendor": "axis", "url": url, "user": "demo"}
+        args = ["--vendor", "axis", "--url", url, "--user", "demo", "--password-env", "SMOKE_PW", "--json"]
+        camera = json.loads(app.run("cameras", "cameras", *args))[0]["id"]
+        end = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
+        span = {"start": (end - timedelta(seconds=2)).isoformat(), "end": end.isoformat()}
+        submit = {
+            "id": 1,
+            "op": "submit",
+            "server": server,
+            "request": {"camera_id": camera, "span": span, "format": "mkv", "options": {}},
+            "out_dir": str(work / "engine-evidence"),
+            "operator": "smoke",
+            "passwords": [[server, "demo"]],
+        }
+        engine = subprocess.Popen(  # noqa: S603 - our own frozen program
+            [str(app.gui), "engine-service", "--home", app.env["VMS_DESK_HOME"]],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=app.env,
+        )
+        watchdog = threading.Timer(STEP_TIMEOUT, engine.kill)
+        watchdog.start()
+        try:
+            assert engine.stdin is not None
+            assert engine.stdout is not None
+            engine.stdin.write(json.dumps(submit).encode() + b"\n")
+            engine.stdin.flush()
+            state = ""
+            for line in engine.stdout:
+                message = json.loads(line)
+                if message.get("reply") == 1 and "error" in message:
+                    raise SmokeFailed(f"engine process: the export was refused: {message['error']}")
+                if message.get("event") == "record":
+                    state = message["record"]["state"]
+                    if state in ("done", "failed", "cancelled"):
+                        break
+            if state != "done":
+                raise SmokeFailed(f"engine process: the export ended {state or 'without a word'}.")
+            engine.stdin.write(b'{"id": 2, "op": "stop"}\n')
+            engine.stdin.flush()
+            engine.stdin.close()
+            code = engine.wait(timeout=STEP_TIMEOUT)
+        finally:
+            watchdog.cancel()
+        if code != 0:
+            raise SmokeFailed(f"engine process: exit {code}: {engine.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
+    finally:
+        sim.terminate()
+        sim.communicate(timeout=30)
+
+
 def check_team_store(app: Frozen) -> None:
     """The PostgreSQL driver (psycopg with its bundled libpq) is in the bundle: a team store that is not
     there is said in words, not an import error; `store roles` prints its shipped SQL."""
@@ -172,6 +230,8 @@ def smoke(bundle: Path, *, want_libvlc: bool) -> SmokeResult:
         print(f"smoke: {len(Vendor)} simulators serve", flush=True)
         check_export(app, work)
         print("smoke: axis export done and verified", flush=True)
+        check_engine_process(app, work)
+        print("smoke: the window's engine process exported over its pipes", flush=True)
         check_team_store(app)
         print("smoke: the PostgreSQL driver loads; store roles prints its SQL", flush=True)
         seconds = check_gui(app, work)

@@ -104,16 +104,16 @@ class Composition:
         """Load jobs and servers into the window, start the engine, resume interrupted jobs (in the
         background: the store's calls run on its writer thread)."""
         self.window.start(restore=restore)
-        self.workstation.engine.start()
+        self.workstation.control.start()
         self.resuming = asyncio.get_running_loop().create_task(
-            self.workstation.engine.resume_interrupted(), name="resume-interrupted"
+            self.workstation.control.resume_interrupted(), name="resume-interrupted"
         )
 
     async def aclose(self) -> None:
         """Stop the engine (running jobs become resumable), log out, close the HTTP client."""
         if self.resuming is not None:
             await asyncio.gather(self.resuming, return_exceptions=True)
-        await self.workstation.engine.stop()
+        await self.workstation.control.stop()
         await self.window.shutdown()
         await self.workstation.aclose()
 
@@ -134,13 +134,18 @@ def window_settings(home: Path) -> QSettings:
 
 
 def open_workstation(
-    home: Path, *, vault: PasswordVault | None = None, http: httpx.AsyncClient | None = None
+    home: Path,
+    *,
+    vault: PasswordVault | None = None,
+    http: httpx.AsyncClient | None = None,
+    engine_process: bool = True,
 ) -> Workstation:
-    """Workstation.open, importing it here: the app calls this on a worker thread, where the engine's,
-    the store's and httpx's imports do not hold up the window."""
+    """Workstation.open for a window, importing it here: the app calls this on a worker thread, where
+    the engine's, the store's and httpx's imports do not hold up the window. With `engine_process`
+    (and settings' `engine_process`), the jobs run in a process of their own."""
     from vms_desk.workstation.root import Workstation
 
-    return Workstation.open(home, vault=vault, http=http)
+    return Workstation.open(home, vault=vault, http=http, window=engine_process)
 
 
 def compose(
@@ -149,12 +154,15 @@ def compose(
     http: httpx.AsyncClient | None = None,
     vault: PasswordVault | None = None,
     out_dir: Path | None = None,
+    engine_process: bool = False,
 ) -> Composition:
     """Open the Workstation for VMS_DESK_HOME `home` and build the main window over it (`out_dir`
-    overrides where evidence goes by default): in one go, what the app does in stages (App.run)."""
+    overrides where evidence goes by default): in one go, what the app does in stages (App.run).
+    The engine runs in the window's process unless `engine_process` (the app's default) is asked for:
+    tests that hand in their own `http` or `vault` need it here, where those are used."""
     from vms_desk.ui.shell.main_window import MainWindow
 
-    workstation = open_workstation(home, vault=vault, http=http)
+    workstation = open_workstation(home, vault=vault, http=http, engine_process=engine_process)
     settings = window_settings(home)
     window = MainWindow(settings=settings, out_dir=out_dir)
     window.attach(workstation)

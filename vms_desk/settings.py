@@ -31,6 +31,9 @@ class Settings(BaseModel):
     # Concurrency: serial per server (VMS servers queue exports badly), several servers at once.
     per_server: int = Field(default=1, ge=1, le=8)
     overall: int = Field(default=8, ge=1, le=32)  # 8 busy servers export at once
+    # The window runs its exports in a process of its own, below normal priority, so that downloads
+    # never take the CPU or the interpreter from it (workstation.engine_process). False: in the window.
+    engine_process: bool = True
     # Transient failures (5xx, dropped connections) are retried this many times in all, with a
     # delay that doubles from `retry_first_delay` up to `retry_max_delay` seconds.
     retry_attempts: int = Field(default=5, ge=1, le=20)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -77,7 +78,8 @@ def test_export_through_the_gui_and_play_it(qloop, qtbot, home: Path, sim_factor
     played: dict[str, Any] = {}
 
     async def scenario() -> None:
-        parts = compose(home=home, out_dir=evidence)
+        # The engine runs as the app runs it: in a process of its own (workstation.engine_process).
+        parts = compose(home=home, out_dir=evidence, engine_process=True)
         window = parts.window
         parts.start(restore=False)
         window.show()
@@ -115,16 +117,18 @@ def test_export_through_the_gui_and_play_it(qloop, qtbot, home: Path, sim_factor
             [record] = await asyncio.wait_for(submitted, TIMEOUT)
             assert record.request.format == "mkv"
 
-            # 4. The engine finishes the job; the dock shows it done with its hash.
+            # 4. The engine process finishes the job; the dock shows it done with its hash.
             finished: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
 
             def watch(job: Any) -> None:
                 if job.id == record.id and job.state.finished and not finished.done():
                     finished.set_result(job)
 
-            parts.workstation.engine.add_listener(watch)
+            parts.workstation.control.add_listener(watch)
             done = await asyncio.wait_for(finished, TIMEOUT)
             assert done.state is JobState.DONE, done.error
+            engine_pid = getattr(parts.workstation.control, "pid", None)
+            assert engine_pid not in (None, os.getpid())  # it ran in the engine process
             # The bridge heard of it before our listener did (it subscribed first); its throttle timer
             # may or may not have delivered it yet: deliver now rather than race the timer.
             window.bridge.flush()
@@ -224,7 +228,7 @@ def test_export_through_the_gui_and_play_it(qloop, qtbot, home: Path, sim_factor
             assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
             assert "snapshots/" in player.note()
             assert "manifest is unchanged" in player.note()
-            await parts.workstation.engine.writer.drain()  # the note is written off the GUI thread
+            await parts.workstation.control.writer.drain()  # the note is written off the GUI thread
             events = parts.workstation.store.events(record.id)
             assert f"Snapshot snapshots/{shot.name}" in events[-1].detail
             assert "manifest is unchanged" in events[-1].detail

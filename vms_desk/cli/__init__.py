@@ -63,12 +63,36 @@ def _run_window(argv: Sequence[str]) -> int:
         return 1
 
 
+SERVICE_COMMAND = "engine-service"  # the window's engine process (workstation.engine_process); not for users
+
+
+def _run_service(argv: Sequence[str]) -> int:
+    """`vms-desk engine-service --home DIR`: the job engine of a window, on this process's pipes."""
+    from pathlib import Path
+
+    from vms_desk.workstation.engine_service import serve
+
+    from .common import setup_logging
+
+    parser = argparse.ArgumentParser(prog=f"vms-desk {SERVICE_COMMAND}", description=argparse.SUPPRESS)
+    parser.add_argument("--home", type=Path, required=True)
+    args = parser.parse_args(argv)
+    setup_logging()
+    try:
+        return serve(args.home)
+    except Exception:  # the window hears the process end and says so; the details go to the log
+        logging.getLogger(__name__).exception("the engine process stopped")
+        return 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the arguments and run one command; returns the exit status."""
     use_bundled_libvlc()  # before anything imports python-vlc (the player, --version, manifests)
     given = list(sys.argv[1:] if argv is None else argv)
     if _window_only(given):
         return _run_window(given[1:])
+    if given[:1] == [SERVICE_COMMAND]:
+        return _run_service(given[1:])
     from .common import run_guarded, setup_logging
     from .parser import build_parser
 

@@ -32,7 +32,7 @@ from vms_desk.jobs.owner import new_owner
 from vms_desk.jobs.records import JobRecord
 from vms_desk.jobs.runner import JobRun
 from vms_desk.jobs.store import JobStore
-from vms_desk.jobs.writer import StoreWriter
+from vms_desk.jobs.writer import HealthListener, StoreWriter
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,23 @@ HEARTBEAT_SECONDS = 10.0
 # How often a running engine looks for jobs whose owner died (here: seen at once; elsewhere: the lease
 # ran out) and marks them interrupted, so every board shows them so within the lease plus this.
 SWEEP_SECONDS = 2.0
+
+
+def owns_job(store: JobStore, workstation: str, record: JobRecord) -> bool:
+    """True when `workstation` may resume or retry the job: it queued it, or it was reassigned there. A
+    job that names no workstation (from before they were recorded) belongs to whoever finds it on a
+    workstation's own store; on a team store it waits for a supervisor to assign it."""
+    if not record.workstation:
+        return store.db.engine == "sqlite"
+    return record.workstation == workstation
+
+
+def workstation_jobs(store: JobStore, workstation: str) -> list[JobRecord]:
+    """The jobs of `workstation`'s job list, oldest first: every job in its own store; on a team store
+    only its own (the supervisor board shows everyone's, a page at a time)."""
+    if store.db.engine == "sqlite":
+        return store.jobs()
+    return store.jobs(workstation=workstation)
 
 
 class JobBusy(VmsDeskError):
@@ -354,12 +371,8 @@ class Engine:
         return resumed
 
     def owns(self, record: JobRecord) -> bool:
-        """True when this workstation may resume or retry the job: it queued it, or it was reassigned
-        here. A job that names no workstation (from before they were recorded) belongs to whoever finds
-        it on a workstation's own store; on a team store it waits for a supervisor to assign it."""
-        if not record.workstation:
-            return self.store.db.engine == "sqlite"
-        return record.workstation == self.workstation
+        """True when this workstation may resume or retry the job (see `owns_job`)."""
+        return owns_job(self.store, self.workstation, record)
 
     async def discard(self, job_id: str) -> None:
         """remove(), with the store's calls on its writer thread (for the GUI)."""
@@ -367,11 +380,12 @@ class Engine:
         await self.writer.call(self.store.remove, job_id)
 
     def jobs(self) -> list[JobRecord]:
-        """The jobs of this workstation's job list, oldest first: every job in its own store; on a team
-        store only this workstation's (the supervisor board shows everyone's, a page at a time)."""
-        if self.store.db.engine == "sqlite":
-            return self.store.jobs()
-        return self.store.jobs(workstation=self.workstation)
+        """The jobs of this workstation's job list (see `workstation_jobs`)."""
+        return workstation_jobs(self.store, self.workstation)
+
+    def add_health_listener(self, callback: HealthListener) -> Callable[[], None]:
+        """Hear when the store is unreachable for the engine's writes (None: it answers again)."""
+        return self.writer.add_health_listener(callback)
 
     @property
     def running(self) -> bool:

@@ -29,6 +29,7 @@ from vms_desk.evidence.audit import AuditLog, AuditTrail
 from vms_desk.jobs.backoff import PollPolicy, RetryPolicy
 from vms_desk.jobs.clients import ClientPool
 from vms_desk.jobs.clock import measure_clock
+from vms_desk.jobs.control import JobControl
 from vms_desk.jobs.credentials import server_key
 from vms_desk.jobs.engine import Engine
 from vms_desk.jobs.store import JobStore
@@ -111,6 +112,9 @@ class Workstation:
     clients: ClientPool
     engine: Engine
     cases: CaseBook
+    # What the window drives its jobs through: `engine` itself, or (settings' `engine_process`, for a
+    # window) the same engine in a process of its own (workstation.engine_process).
+    control: JobControl
     # Sentences for the user about what was found at opening (a damaged file set aside, ...).
     notices: list[str] = field(default_factory=list)
 
@@ -121,8 +125,11 @@ class Workstation:
         *,
         vault: PasswordVault | None = None,
         http: httpx.AsyncClient | None = None,
+        window: bool = False,
     ) -> Workstation:
         """Open VMS_DESK_HOME (or `home`): settings, store, audit log, server list, pool and engine.
+        For a `window`, with settings' `engine_process`, `control` is an engine process (started by
+        the window); otherwise it is the engine here.
 
         A damaged settings.json or servers.json is kept beside itself as `.broken-<time>` and the
         workstation opens with defaults; `notices` says so. A store that cannot be opened raises."""
@@ -162,7 +169,16 @@ class Workstation:
             workstation=name,
         )
         cases = CaseBook(store.db, audit)
-        return cls(folder, settings, store, audit, servers, passwords, http, pool, engine, cases, notices)
+        control: JobControl = engine
+        if window and settings.engine_process:
+            from vms_desk.workstation.engine_process import EngineProcess
+
+            control = EngineProcess(
+                folder, store, passwords, workstation=name, log_file=folder / "logs" / "engine-process.log"
+            )
+        return cls(
+            folder, settings, store, audit, servers, passwords, http, pool, engine, cases, control, notices
+        )
 
     # --- what the window and commands ask -----------------------------------------------------------
     @property
@@ -236,6 +252,8 @@ class Workstation:
 
     async def aclose(self) -> None:
         """Stop the engine (running jobs become resumable), log out everywhere, close the HTTP client."""
+        if self.control is not self.engine:
+            await self.control.stop()
         await self.engine.stop()
         await self.clients.aclose()
         await self.http.aclose()

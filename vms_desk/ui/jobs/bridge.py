@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 if TYPE_CHECKING:
-    from vms_desk.jobs.engine import Engine
+    from vms_desk.jobs.control import JobControl
     from vms_desk.jobs.listeners import JobProgress
     from vms_desk.jobs.records import JobRecord
 
@@ -35,7 +35,7 @@ class EngineBridge(QObject):
     _kick = Signal()
 
     def __init__(
-        self, engine: Engine | None = None, parent: QObject | None = None, interval_ms: int = INTERVAL_MS
+        self, engine: JobControl | None = None, parent: QObject | None = None, interval_ms: int = INTERVAL_MS
     ) -> None:
         super().__init__(parent)
         self._lock = threading.Lock()
@@ -51,7 +51,7 @@ class EngineBridge(QObject):
         if engine is not None:
             self.attach(engine)
 
-    def attach(self, engine: Engine) -> None:
+    def attach(self, engine: JobControl) -> None:
         """Listen to the engine's job and progress callbacks (until `stop()`)."""
         self._unsubscribe = [engine.add_listener(self.on_job), engine.add_progress_listener(self.on_progress)]
 

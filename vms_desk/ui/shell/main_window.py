@@ -42,7 +42,7 @@ from vms_desk.workstation.tasks import TaskSet
 
 if TYPE_CHECKING:
     from vms_desk.core.models import Vendor
-    from vms_desk.jobs.engine import Engine
+    from vms_desk.jobs.control import JobControl
     from vms_desk.ui.evidence.actions import EvidenceActions
     from vms_desk.ui.export.exporting import ExportFlow
     from vms_desk.ui.jobs.actions import JobActions
@@ -78,7 +78,7 @@ class MainWindow(QMainWindow):
 
     # Made by attach(), once the Workstation is open.
     workstation: Workstation | None
-    engine: Engine
+    engine: JobControl
     servers: ServersStore
     connections: Connections
     recordings: RecordingsLoader
@@ -189,7 +189,7 @@ class MainWindow(QMainWindow):
         if self.workstation is not None:
             raise RuntimeError("The window already has its Workstation.")
         self.workstation = workstation
-        self.engine = engine = workstation.engine
+        self.engine = engine = workstation.control
         self.servers = workstation.servers
         self.connections = Connections(self.source_model, workstation.clients, self)
         self.recordings = RecordingsLoader(self.connections, self.centre.timeline, self.tasks, self)
@@ -233,7 +233,7 @@ class MainWindow(QMainWindow):
             status=self.show_status,
             out_dir=lambda: self.export_flow.out_dir,
         )
-        self.store_watch = StoreWatch(workstation.store.db, engine.writer, self)
+        self.store_watch = StoreWatch(workstation.store.db, engine, self)
         self.store_line.setStyleSheet(STORE_LINE_STYLE)
         self.store_watch.problemChanged.connect(self._store_problem)
         self.job_actions = JobActions(

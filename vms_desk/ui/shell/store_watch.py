@@ -20,6 +20,7 @@ from vms_desk.store.database import StoreUnreachable
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from vms_desk.jobs.control import JobControl
     from vms_desk.jobs.writer import StoreWriter
     from vms_desk.store.database import Database
     from vms_desk.store.listen import JobListener
@@ -43,7 +44,7 @@ class StoreWatch(QObject):
     _state = Signal(str, object)
 
     def __init__(
-        self, db: Database, writer: StoreWriter | None = None, parent: QObject | None = None
+        self, db: Database, writer: StoreWriter | JobControl | None = None, parent: QObject | None = None
     ) -> None:
         super().__init__(parent)
         self.problem = ""

@@ -395,12 +395,12 @@ class SupervisorBoard(QWidget):
     def retry(self) -> None:
         """Queue the selected job again."""
         if (job := self.selected()) is not None:
-            self.tasks.spawn(self.workstation.engine.retry(job.id), name="board-retry")
+            self.tasks.spawn(self.workstation.control.retry(job.id), name="board-retry")
 
     def cancel(self) -> None:
         """Cancel the selected job."""
         if (job := self.selected()) is not None:
-            self.tasks.spawn(self.workstation.engine.cancel(job.id), name="board-cancel")
+            self.tasks.spawn(self.workstation.control.cancel(job.id), name="board-cancel")
 
     def reverify(self) -> None:
         """Hash the selected job's files again (in a thread); the row shows when and the result."""
@@ -438,7 +438,7 @@ class SupervisorBoard(QWidget):
 
         async def run() -> None:
             try:
-                writer = self.workstation.engine.writer
+                writer = self.workstation.control.writer
                 record = await writer.call(self.workstation.supervision.annotate, job_id, text)
             except VmsDeskError as exc:
                 self._say(str(exc))
@@ -481,7 +481,7 @@ class SupervisorBoard(QWidget):
 
         async def run() -> None:
             try:
-                writer, supervision = self.workstation.engine.writer, self.workstation.supervision
+                writer, supervision = self.workstation.control.writer, self.workstation.supervision
                 record = await writer.call(supervision.reassign_workstation, job_id, workstation)
             except VmsDeskError as exc:
                 self._say(str(exc))

@@ -183,7 +183,7 @@ class CasesPanel(QWidget):
         return self.workstation.operator
 
     async def _write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        return await self.workstation.engine.writer.call(fn, *args, **kwargs)
+        return await self.workstation.control.writer.call(fn, *args, **kwargs)
 
     def _start(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task = asyncio.get_running_loop().create_task(work)
