@@ -128,8 +128,9 @@ def check_export(app: Frozen, work: Path) -> None:
 
 
 def check_engine_process(app: Frozen, work: Path) -> None:
-    """The window's engine process, started as the window starts it (the windowed program with
-    `engine-service`), runs an Axis export sent over its pipes to done, and ends when told to stop."""
+    """The window's engine process, started as the window starts it (the console program with
+    `engine-service`, workstation.engine_process), runs an Axis export sent over its pipes to done, and
+    ends when told to stop."""
     sim, url = app.start_sim(Vendor.AXIS)
     try:
         server = {"vendor": "axis", "url": url, "user": "demo"}
@@ -147,7 +148,7 @@ def check_engine_process(app: Frozen, work: Path) -> None:
             "passwords": [[server, "demo"]],
         }
         engine = subprocess.Popen(  # noqa: S603 - our own frozen program
-            [str(app.gui), "engine-service", "--home", app.env["VMS_DESK_HOME"]],
+            [str(app.cli), "engine-service", "--home", app.env["VMS_DESK_HOME"]],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

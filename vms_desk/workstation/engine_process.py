@@ -53,9 +53,12 @@ Passwords = Callable[[ServerConfig], "str | None"]
 
 
 def service_command(home: Path) -> list[str]:
-    """How to start the engine process: this program again (the frozen app), or this Python."""
+    """How to start the engine process: the frozen app's console program (on Windows the windowed one
+    may have no standard streams; CREATE_NO_WINDOW keeps the console one out of sight), or this Python."""
     if getattr(sys, "frozen", False):
-        return [sys.executable, "engine-service", "--home", str(home)]
+        program = Path(sys.executable)
+        console = program.with_name("vms-desk" + program.suffix)
+        return [str(console if console.is_file() else program), "engine-service", "--home", str(home)]
     return [sys.executable, "-m", "vms_desk", "engine-service", "--home", str(home)]
 
 
