@@ -29,7 +29,7 @@ from vms_desk.workstation.root import Workstation
 
 log = logging.getLogger(__name__)
 
-NICE = 5  # POSIX: this much nicer than the window (Windows: the window starts it BELOW_NORMAL)
+NICE = 10  # POSIX: this much nicer than the window (Windows: the window starts it BELOW_NORMAL)
 
 
 def lower_priority() -> None:
