@@ -315,3 +315,42 @@ def _alive(pid: int) -> bool:
         return False
     with open(f"/proc/{pid}/stat", encoding="ascii") as stat:  # a zombie waits for its reaper: gone
         return stat.read().split(") ", 1)[1][0] != "Z"
+
+
+def test_stray_output_and_store_health_reach_the_window_as_they_should(
+    home: Path, sim: RunningSim, tmp_path: Path
+) -> None:
+    """A library printing on stdout before the service owns it is logged and skipped; the engine
+    process's word that the store is unreachable (and back) reaches the window's health listeners."""
+    noisy = (
+        "import sys; print('a library says hello'); sys.stdout.flush(); "
+        "from vms_desk.cli import main; sys.exit(main(sys.argv[1:]))"
+    )
+    workstation = Workstation.open(home)
+    workstation.passwords.remember(_server(sim), "demo")
+    control = EngineProcess(
+        home,
+        workstation.store,
+        workstation.passwords,
+        workstation=workstation.name,
+        command=[sys.executable, "-c", noisy, "engine-service", "--home", str(home)],
+    )
+    heard: list[object] = []
+    control.add_health_listener(heard.append)
+
+    async def run() -> None:
+        control.start()
+        try:
+            record = await _submit(control, sim, tmp_path / "ev", 2)
+            done = await _until(control, record.id, JobState.DONE, JobState.FAILED)
+            assert done.state is JobState.DONE, done.error
+            # What the engine process sends when its store writes fail, then get through again.
+            control._take({"event": "health", "error": {"type": "StoreUnreachable", "message": "Gone."}})
+            control._take({"event": "health", "error": None})
+        finally:
+            await control.stop()
+            await workstation.aclose()
+
+    asyncio.run(run())
+    assert [type(h).__name__ for h in heard] == ["StoreUnreachable", "NoneType"]
+    assert str(heard[0]) == "Gone."
