@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from crash_helpers import part_bytes, served_files, sha256
+from crash_helpers import Job, part_bytes, served_files, sha256
 
 from vms_desk.core.errors import InputError
 from vms_desk.core.export import ExportRequest
@@ -90,8 +90,6 @@ async def _until(control: EngineProcess, job_id: str, *states: JobState) -> JobR
 
 async def _downloading(control: EngineProcess, job_id: str) -> None:
     """Until some bytes of the job are in its `.part`."""
-    from crash_helpers import Job
-
     deadline = time.monotonic() + TIMEOUT
     while time.monotonic() < deadline:
         record = await control.writer.call(control.store.get, job_id)

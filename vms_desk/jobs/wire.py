@@ -10,6 +10,7 @@ raised. Secrets travel on this pipe only: it joins two processes of one user and
 from __future__ import annotations
 
 import json
+from functools import cache
 from typing import Any
 
 from vms_desk.core import errors
@@ -74,6 +75,7 @@ def progress_in(message: Message) -> JobProgress:
     )
 
 
+@cache
 def _error_classes() -> dict[str, type[VmsDeskError]]:
     """Every error the engine may raise by name: the core hierarchy plus the engine's own."""
     from vms_desk.jobs.engine import JobBusy

@@ -5,8 +5,8 @@ lock from the window's event loop, which then stuttered. In a process of its own
 only for the CPU, at a lower priority than the window. `EngineProcess` offers the window what it used of
 `Engine` (submit, cancel, retry, discard, resume, listeners, the job list), carried over the process's
 pipes (jobs.wire); the store and the audit log are shared files (or the team store), which both
-processes already write safely. The command line keeps the engine in its own process: it has no window
-to keep smooth.
+processes already write safely. A command (`vms-desk export`, ...) runs its engine in its own process,
+as before: it has no window to keep smooth.
 
 If the engine process ends unexpectedly, its jobs are interrupted (its owner id names a dead process,
 so the store sees it at once), a new one is started and resumes them; after RESTART_LIMIT ends within
@@ -49,7 +49,7 @@ RESTART_WINDOW = 60.0
 _BELOW_NORMAL_PRIORITY_CLASS = 0x00004000
 _CREATE_NO_WINDOW = 0x08000000
 
-Passwords = Callable[[ServerConfig], "str | None"]
+PasswordLookup = Callable[[ServerConfig], "str | None"]  # workstation.root.Passwords
 
 
 def service_command(home: Path) -> list[str]:
@@ -69,7 +69,7 @@ class EngineProcess:
         self,
         home: Path,
         store: JobStore,
-        passwords: Passwords,
+        passwords: PasswordLookup,
         *,
         workstation: str,
         command: list[str] | None = None,
