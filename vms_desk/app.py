@@ -110,10 +110,23 @@ class Composition:
         )
 
     async def aclose(self) -> None:
-        """Stop the engine (running jobs become resumable), log out, close the HTTP client."""
+        """Stop the engine (running jobs become resumable), or leave its process running them when the
+        user chose so on closing; log out, close the HTTP client."""
+        from vms_desk.core.errors import VmsDeskError
+        from vms_desk.jobs.control import Detachable
+
         if self.resuming is not None:
             await asyncio.gather(self.resuming, return_exceptions=True)
-        await self.workstation.control.stop()
+        control = self.workstation.control
+        detached = False
+        if self.window.keep_exports and isinstance(control, Detachable):
+            try:
+                await control.detach(self.workstation.operator)
+                detached = True
+            except VmsDeskError as exc:
+                log.error("could not leave the exports running (%s); stopping them", exc)
+        if not detached:
+            await control.stop()
         await self.window.shutdown()
         await self.workstation.aclose()
 
@@ -122,7 +135,7 @@ class Composition:
         import shiboken6
 
         if shiboken6.isValid(self.window):
-            self.window.close()
+            self.window.close_now()
             shiboken6.delete(self.window)
 
 
@@ -195,6 +208,7 @@ class App:
         home = home_dir(create=True)
         settings = window_settings(home)
         window = self.window = MainWindow(settings=settings)
+        window.background_allowed = not self.demo  # the demo servers end with the window
         window.lay_out(restore=self.screenshot is None)
         closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         window.closed.connect(lambda: closed.done() or closed.set_result(None))
@@ -318,7 +332,7 @@ def _close_on_signals(window: MainWindow) -> None:
         number = getattr(signal, name, None)
         if number is not None:
             with contextlib.suppress(ValueError, OSError):  # not the main thread, or not allowed here
-                signal.signal(number, lambda *_: window.close())
+                signal.signal(number, lambda *_: window.close_now())
 
 
 async def take_screenshot(window: MainWindow, path: Path) -> int:

@@ -21,38 +21,26 @@ from pathlib import Path
 
 import pytest
 from crash_helpers import Job, part_bytes, served_files, sha256
+from engine_process_helpers import CAMERA, EXPORT_BYTES, axxon_server, axxon_sim, window_workstation
 
 from vms_desk.core.errors import InputError
 from vms_desk.core.export import ExportRequest
 from vms_desk.core.jobstate import JobState
-from vms_desk.core.models import ServerConfig, TimeSpan, Vendor
+from vms_desk.core.models import TimeSpan
 from vms_desk.jobs.engine import JobBusy
 from vms_desk.jobs.records import JobRecord
-from vms_desk.sim.base import SimState
-from vms_desk.sim.registry import RunningSim, start_sim
+from vms_desk.sim.registry import RunningSim
 from vms_desk.workstation.engine_process import EngineProcess
 from vms_desk.workstation.root import Workstation
 
 TIMEOUT = 40.0
-CAMERA = "Server1/DeviceIpint.1/SourceEndpoint.video:0:0"
 THROTTLE = 512 * 1024  # bytes/s: a download that is still running when the test acts
-EXPORT_BYTES = 3 * 1024 * 1024
 
 
 @pytest.fixture
 def sim(tmp_path: Path) -> Iterator[RunningSim]:
-    state = SimState(user="demo", password="demo", workdir=tmp_path / "sim")
-    state.export_seconds = 0.5
-    state.export_bytes = EXPORT_BYTES
-    running = start_sim(Vendor.AXXON_ONE, state=state)
-    try:
+    with axxon_sim(tmp_path / "sim", export_seconds=0.5) as running:
         yield running
-    finally:
-        running.stop()
-
-
-def _server(sim: RunningSim) -> ServerConfig:
-    return ServerConfig(vendor=Vendor.AXXON_ONE, url=sim.url, user="demo")
 
 
 def _request(seconds: int = 60) -> ExportRequest:
@@ -62,19 +50,9 @@ def _request(seconds: int = 60) -> ExportRequest:
     )
 
 
-def _open(home: Path, sim: RunningSim) -> tuple[Workstation, EngineProcess]:
-    """A window's Workstation: the engine in a child process; the simulator's password known for this
-    run only (never saved), as for a demo server."""
-    workstation = Workstation.open(home, window=True)
-    control = workstation.control
-    assert isinstance(control, EngineProcess)
-    workstation.passwords.remember(_server(sim), "demo")
-    return workstation, control
-
-
 async def _submit(control: EngineProcess, sim: RunningSim, out: Path, seconds: int = 60) -> JobRecord:
     return await control.submit(
-        _server(sim), _request(seconds), camera_name=None, out_dir=out, case=None, operator="ann"
+        axxon_server(sim), _request(seconds), camera_name=None, out_dir=out, case=None, operator="ann"
     )
 
 
@@ -110,7 +88,7 @@ def test_an_export_runs_in_the_engine_process_below_the_windows_priority(
     home: Path, sim: RunningSim, tmp_path: Path
 ) -> None:
     async def run() -> None:
-        workstation, control = _open(home, sim)
+        workstation, control = window_workstation(home, sim)
         states: list[JobState] = []
         progress: list[int] = []
         control.add_listener(lambda record: states.append(record.state))
@@ -145,7 +123,7 @@ def test_an_export_runs_in_the_engine_process_below_the_windows_priority(
 
 def test_errors_come_back_as_the_engines_own(home: Path, sim: RunningSim, tmp_path: Path) -> None:
     async def run() -> None:
-        workstation, control = _open(home, sim)
+        workstation, control = window_workstation(home, sim)
         control.start()
         try:
             record = await _submit(control, sim, tmp_path / "ev", 2)
@@ -164,7 +142,7 @@ def test_cancel_and_retry_go_through_the_engine_process(home: Path, sim: Running
     sim.state.faults.update(throttle_bps=THROTTLE)
 
     async def run() -> None:
-        workstation, control = _open(home, sim)
+        workstation, control = window_workstation(home, sim)
         control.start()
         try:
             record = await _submit(control, sim, tmp_path / "ev")
@@ -187,7 +165,7 @@ def test_closing_interrupts_and_the_next_start_resumes(home: Path, sim: RunningS
     sim.state.faults.update(throttle_bps=THROTTLE)
 
     async def run() -> str:
-        workstation, control = _open(home, sim)
+        workstation, control = window_workstation(home, sim)
         control.start()
         try:
             record = await _submit(control, sim, tmp_path / "ev")
@@ -202,7 +180,7 @@ def test_closing_interrupts_and_the_next_start_resumes(home: Path, sim: RunningS
     sim.state.faults.update(throttle_bps=0)
 
     async def again() -> None:
-        workstation, control = _open(home, sim)
+        workstation, control = window_workstation(home, sim)
         control.start()
         try:
             resumed = await control.resume_interrupted()
@@ -223,7 +201,7 @@ def test_a_killed_engine_process_is_replaced_and_its_job_resumed(
     sim.state.faults.update(throttle_bps=THROTTLE)
 
     async def run() -> None:
-        workstation, control = _open(home, sim)
+        workstation, control = window_workstation(home, sim)
         states: list[JobState] = []
         control.add_listener(lambda record: states.append(record.state))
         control.start()
@@ -325,7 +303,7 @@ def test_stray_output_and_store_health_reach_the_window_as_they_should(
         "from vms_desk.cli import main; sys.exit(main(sys.argv[1:]))"
     )
     workstation = Workstation.open(home)
-    workstation.passwords.remember(_server(sim), "demo")
+    workstation.passwords.remember(axxon_server(sim), "demo")
     control = EngineProcess(
         home,
         workstation.store,

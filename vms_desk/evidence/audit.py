@@ -32,7 +32,7 @@ GENESIS = "0" * 64
 # own entry, carried verbatim into the team's chain by `vms-desk store migrate`).
 ACTIONS = frozenset(
     {"export", "download", "verify", "delete", "cancel", "retry", "server", "case", "annotate", "reassign"}
-    | {"working-copy", "report", "bundle", "import"}
+    | {"working-copy", "report", "bundle", "import", "engine"}
 )
 _SECRET_KEYS = frozenset({"password", "passwd", "token", "secret", "access_token", "authorization"})
 

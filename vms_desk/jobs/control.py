@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from vms_desk.core.export import ExportRequest
@@ -60,3 +60,14 @@ class JobControl(Protocol):
 
     @property
     def running(self) -> bool: ...
+
+
+@runtime_checkable
+class Detachable(Protocol):
+    """A job control whose engine can run on after the window closes (an engine process)."""
+
+    owner: str  # the engine's owner id: the jobs it runs name it
+
+    async def detach(self, operator: str | None = None) -> int:
+        """Leave the engine running its jobs once the window is gone; how many it has."""
+        ...

@@ -391,3 +391,8 @@ class Engine:
     def running(self) -> bool:
         """True between start() and stop()."""
         return self._running
+
+    @property
+    def active(self) -> int:
+        """How many jobs this engine is running or holds to start."""
+        return len(self._tasks) + len(self._pending)

@@ -79,14 +79,14 @@ def progress_in(message: Message) -> JobProgress:
 def _error_classes() -> dict[str, type[VmsDeskError]]:
     """Every error the engine may raise by name: the core hierarchy plus the engine's own."""
     from vms_desk.jobs.engine import JobBusy
-    from vms_desk.store.database import StoreUnreachable
+    from vms_desk.store.database import StoreBusy, StoreUnreachable
 
     found: dict[str, type[VmsDeskError]] = {
         name: value
         for name, value in vars(errors).items()
         if isinstance(value, type) and issubclass(value, VmsDeskError)
     }
-    for cls in (JobBusy, StoreUnreachable, EngineGone):
+    for cls in (JobBusy, StoreUnreachable, StoreBusy, EngineGone):
         found[cls.__name__] = cls
     return found
 

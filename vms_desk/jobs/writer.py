@@ -13,8 +13,9 @@ Reads go through `call` as well, so that they see every write queued before them
 A team store that is unreachable (a PostgreSQL restart, a network cut) does not fail the job: the write
 is tried again, waiting up to OUTAGE_MAX_DELAY between tries, and everything queued behind it waits
 its turn, in order. Downloads go on to disk meanwhile; what they record reaches the store when it is
-back. Health listeners hear the outage (a StoreUnreachable with its sentence) and its end (None): the
-window's one line about the team store.
+back. A SQLite store that other processes keep busy longer than its busy_timeout (StoreBusy) is
+waited out the same way. Health listeners hear the outage (a StoreUnreachable with its sentence) and
+its end (None): the window's one line about the team store.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from typing import Any, Protocol, TypeVar
 
 from vms_desk.core.errors import StorageError, VmsDeskError
 from vms_desk.core.jobstate import TransitionError
-from vms_desk.store.database import StoreUnreachable
+from vms_desk.store.database import StoreBusy, StoreUnreachable
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -100,10 +101,9 @@ class StoreWriter:
                     wait = min(wait, self._give_up_at - time.monotonic())
                     if wait <= 0:
                         raise
+                then = "it is free" if isinstance(exc, StoreBusy) else "it is back"
                 self._set_outage(
-                    StoreUnreachable(
-                        f"{exc} Exports go on and are recorded when it is back.", detail=exc.detail
-                    )
+                    type(exc)(f"{exc} Exports go on and are recorded when {then}.", detail=exc.detail)
                 )
                 retried = True
                 time.sleep(wait)

@@ -19,6 +19,11 @@ class StoreUnreachable(StorageError):
     """The database server cannot be reached (down, network gone, refused); try again later."""
 
 
+class StoreBusy(StoreUnreachable):
+    """Other processes held the database's write lock longer than a writer waits (SQLite's
+    busy_timeout: eight exports committing on a saturated disk); also worth waiting out."""
+
+
 class Row(Protocol):
     """One result row; columns by name."""
 

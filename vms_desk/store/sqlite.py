@@ -13,9 +13,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from vms_desk.core.errors import StorageError
-from vms_desk.store.database import Connection
+from vms_desk.store.database import Connection, StoreBusy
 
-BUSY_TIMEOUT_MS = 10_000
+BUSY_TIMEOUT_MS = 30_000  # eight exports committing on a saturated disk took over 10 s
 
 
 class SqliteDatabase:
@@ -37,10 +37,11 @@ class SqliteDatabase:
     def error(self, exc: BaseException) -> StorageError:
         """A sentence for the user about a failure of this file."""
         if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
-            # busy_timeout ran out: another process (a CLI export, the window) held the write lock.
-            return StorageError(
-                f"The job store {self.path} was kept busy by another vms_desk process for over "
-                f"{BUSY_TIMEOUT_MS // 1000} s (a slow or overloaded disk); nothing was changed, try again.",
+            # busy_timeout ran out: other processes (CLI exports, the window) held the write lock. A
+            # job's write waits on (jobs.writer); a command's other steps say so and change nothing.
+            return StoreBusy(
+                f"The job store {self.path} was kept busy by other vms_desk processes for over "
+                f"{BUSY_TIMEOUT_MS // 1000} s (a slow or overloaded disk); nothing was changed.",
                 detail=repr(exc),
             )
         return StorageError(

@@ -8,6 +8,9 @@ pipes (jobs.wire); the store and the audit log are shared files (or the team sto
 processes already write safely. A command (`vms-desk export`, ...) runs its engine in its own process,
 as before: it has no window to keep smooth.
 
+When the user closes the window and keeps the exports running, `detach` leaves the engine process on
+its own; the next window's `start` takes its jobs over first (workstation.background).
+
 If the engine process ends unexpectedly, its jobs are interrupted (its owner id names a dead process,
 so the store sees it at once), a new one is started and resumes them; after RESTART_LIMIT ends within
 RESTART_WINDOW seconds it is left stopped and every request says so.
@@ -40,6 +43,7 @@ from vms_desk.jobs.store import JobStore
 from vms_desk.jobs.wire import EngineGone, Message
 from vms_desk.jobs.writer import HealthListener, StoreWriter
 from vms_desk.paths import HOME_ENV
+from vms_desk.workstation import background
 
 log = logging.getLogger(__name__)
 
@@ -92,10 +96,12 @@ class EngineProcess:
         self._waiting: dict[int, asyncio.Future[Any]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._ready: asyncio.Future[None] | None = None
+        self._begun: asyncio.Task[None] | None = None  # taking over detached engines, then the spawn
         self._ended: list[float] = []  # when the engine process ended unexpectedly
         self._running = False
         self._stopping = False
         self._failure: VmsDeskError | None = None
+        self._detached = False
 
     # --- listeners ----------------------------------------------------------------------------------
     def add_listener(self, callback: RecordListener) -> Callable[[], None]:
@@ -124,11 +130,29 @@ class EngineProcess:
             return
         self._loop = asyncio.get_running_loop()
         self._running, self._stopping = True, False
+        self._ready = self._loop.create_future()
+        self._begun = self._loop.create_task(self._begin(), name="engine-begin")
+
+    async def _begin(self) -> None:
+        """Take over the exports a closed window left running (they become interrupted, and
+        resume_interrupted resumes them here), then start this window's engine process."""
+        try:
+            taken = await background.take_over(self.home)
+        except Exception:  # the run folder unreadable: those engines finish on their own
+            log.exception("could not take over the exports left running")
+        else:
+            for engine in taken:
+                log.info("took over the exports of engine process %d", engine.pid)
         self._spawn()
+
+    async def _begin_done(self) -> None:
+        if self._begun is not None:
+            await asyncio.gather(asyncio.shield(self._begun), return_exceptions=True)
 
     def _spawn(self) -> None:
         assert self._loop is not None
-        self._ready = self._loop.create_future()
+        if self._ready is None or self._ready.done():
+            self._ready = self._loop.create_future()
         self._failure = None
         flags = 0
         if sys.platform == "win32":
@@ -176,7 +200,10 @@ class EngineProcess:
                 if message.get("event") == "progress":
                     self._listeners.progress(wire.progress_in(message))
                 else:
-                    loop.call_soon_threadsafe(self._take, message)
+                    try:
+                        loop.call_soon_threadsafe(self._take, message)
+                    except RuntimeError:  # the loop is closed: the window is gone
+                        break
         except (OSError, ValueError):
             pass
         finally:
@@ -339,7 +366,9 @@ class EngineProcess:
         await self._request("discard", job=job_id)
 
     async def resume_interrupted(self, only: Collection[str] | None = None) -> list[JobRecord]:
-        """Resume this workstation's interrupted jobs (see Engine.resume_interrupted)."""
+        """Resume this workstation's interrupted jobs (see Engine.resume_interrupted), those a closed
+        window left running included."""
+        await self._begin_done()
         waiting = await self.writer.call(self.store.jobs, [JobState.INTERRUPTED])
         servers = [record.server for record in waiting if only is None or record.id in only]
         reply = await self._request(
@@ -349,8 +378,26 @@ class EngineProcess:
         )
         return [wire.record_in(item) for item in reply]
 
+    async def detach(self, operator: str | None = None) -> int:
+        """Leave the engine process running its exports after the window closes (it ends when they
+        have, or when the next window takes them over); returns how many it has."""
+        jobs = int(await self._request("detach", operator=operator))
+        process = self._process
+        self._running, self._detached = False, True  # its end is no longer this window's to recover from
+        if process is not None and process.stdin is not None:
+            with contextlib.suppress(OSError):
+                process.stdin.close()
+        log.info("engine process %s runs on with %d exports", self.pid, jobs)
+        await self.writer.close()
+        return jobs
+
     async def stop(self) -> None:
         """Stop the engine process (its running jobs become interrupted, resumable), then the writer."""
+        if self._begun is not None and not self._begun.done():
+            self._begun.cancel()  # mid-handover: those jobs resume at the next start
+            await asyncio.gather(self._begun, return_exceptions=True)
+            if self._ready is not None and not self._ready.done():
+                self._fail(EngineGone("The export engine stopped."))
         process = self._process
         if self._running and process is not None and process.poll() is None:
             self._stopping = True

@@ -4,7 +4,9 @@ The window (workstation.engine_process) starts `vms-desk engine-service` below n
 speaks jobs.wire on its stdin and stdout. Downloads, hashing, verification and the job store's writes
 then use this process's CPU and interpreter lock, never the window's. When the window goes (closed, or
 killed: stdin ends), the engine stops as it would in the window: running jobs become interrupted and
-resume at the next start.
+resume at the next start. Unless the window asked it to `detach` first (the user chose to keep the
+exports running): then it runs on by itself until its jobs end or a new window asks for them
+(workstation.background).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from vms_desk.core.export import ExportRequest
 from vms_desk.core.models import ServerConfig
 from vms_desk.jobs import wire
 from vms_desk.jobs.wire import Message
+from vms_desk.workstation import background
 from vms_desk.workstation.root import Workstation
 
 log = logging.getLogger(__name__)
@@ -51,6 +54,7 @@ class Service:
         self._lock = threading.Lock()  # progress comes from download threads, the rest from the loop
         self._gone = False  # the window stopped reading: nothing more is sent
         self._tasks: set[asyncio.Task[None]] = set()
+        self._detached = False  # the user chose to keep the exports running once the window is gone
 
     def send(self, message: Message) -> None:
         """One line to the window (from any thread)."""
@@ -93,7 +97,10 @@ class Service:
         while True:
             line = await lines.get()
             if line is None:
-                log.info("the window is gone: stopping the engine (running jobs become interrupted)")
+                if self._detached:
+                    await self._run_on()
+                else:
+                    log.info("the window is gone: stopping the engine (running jobs become interrupted)")
                 break
             try:
                 message = wire.loads(line)
@@ -111,9 +118,39 @@ class Service:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.workstation.aclose()
+        background.withdraw(self.workstation.home, os.getpid())
         if stop_id is not None:
             self.send({"reply": stop_id, "ok": None})
         return 0
+
+    async def _run_on(self) -> None:
+        """Without a window: run until every job has ended, or until a new window asks for them (then
+        the engine stops as at any close, and the new window's engine resumes them)."""
+        home, pid = self.workstation.home, os.getpid()
+        log.info("the window is gone: running on until the exports end")
+        while self.engine.active:
+            if background.handover_requested(home, pid):
+                log.info("a new window asked for the running exports: handing them over")
+                self._audit("handed over", jobs=self.engine.active)
+                return
+            await asyncio.sleep(background.LOOK_SECONDS)
+        self._audit("finished")
+
+    def _audit(self, outcome: str, **fields: Any) -> None:
+        """An `engine` entry in the audit log (an unreachable log is said in the log file; the jobs'
+        own entries are written by the engine as always)."""
+        try:
+            self.workstation.audit.record("engine", outcome, pid=os.getpid(), **fields)
+        except (OSError, VmsDeskError) as exc:
+            log.error("could not write the audit entry %r: %s", outcome, exc)
+
+    async def _detach(self, message: Message) -> Any:
+        """The user closes the window and keeps the exports running: say so in the run folder."""
+        jobs = self.engine.active
+        background.announce(self.workstation.home, os.getpid(), self.engine.owner, jobs)
+        self._detached = True
+        self._audit("kept running", jobs=jobs, by=message.get("operator"))
+        return jobs
 
     async def _answer(self, message: Message) -> None:
         request_id = message.get("id")
@@ -135,6 +172,9 @@ class Service:
             self.send({"reply": request_id, "error": wire.error_out(error)})
         else:
             self.send({"reply": request_id, "ok": result})
+            if op == "detach":
+                with self._lock:
+                    self._gone = True  # the window is closing: it reads nothing more
 
     def _remember(self, pairs: list[Any]) -> None:
         """Passwords the window knows for this run only (a server added without saving, `--password`)."""
@@ -148,6 +188,7 @@ class Service:
             "retry": self._retry,
             "discard": self._discard,
             "resume": self._resume,
+            "detach": self._detach,
         }
 
     async def _submit(self, message: Message) -> Any:
@@ -185,9 +226,11 @@ def serve(home: Path) -> int:
     The protocol keeps stdout to itself: whatever else writes to file descriptor 1 (a library's print)
     goes to stderr instead, which the window sends to the log folder."""
     lower_priority()
-    # Ctrl+C in the window's terminal reaches this process too: the window decides when it stops.
-    with contextlib.suppress(ValueError, OSError, AttributeError):
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Ctrl+C in the window's terminal, or the terminal closing (SIGHUP), reaches this process too: the
+    # window decides when it stops, and exports kept running outlive the terminal.
+    for name in ("SIGINT", "SIGHUP"):
+        with contextlib.suppress(ValueError, OSError, AttributeError):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
     replies = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     with contextlib.suppress(OSError, ValueError, AttributeError):
         os.dup2(sys.stderr.fileno(), sys.stdout.fileno())

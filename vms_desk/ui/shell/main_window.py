@@ -35,6 +35,7 @@ from vms_desk.jobs.priority import yield_to_gui
 from vms_desk.ui.jobs.dock import JobDock
 from vms_desk.ui.jobs.model import JobTableModel
 from vms_desk.ui.shell.centre import CentrePanel
+from vms_desk.ui.shell.close_question import ask_keep_running, exports_running
 from vms_desk.ui.shell.menus import WORKSTATION_ACTIONS, build_menus, set_tab_order
 from vms_desk.ui.sources.source_model import ServerStatus, SourceModel, StatusRole
 from vms_desk.ui.sources.source_tree import CameraRef, SourcePanel
@@ -103,6 +104,12 @@ class MainWindow(QMainWindow):
         self._out_dir = out_dir
         self._laid_out = False
         self.tasks = TaskSet(self.show_error)
+        # Closing with exports running asks whether they run on without the window (close_question);
+        # the app turns it off where they could not: the demo servers end with the window.
+        self.background_allowed = True
+        self.keep_exports = False  # the answer: the app detaches the engine process instead of stopping it
+        self._close_answered = False
+        self.close_box: QMessageBox | None = None
 
         # Downloads yield the CPU to this window's thread (see jobs.priority).
         yield_to_gui()
@@ -344,12 +351,32 @@ class MainWindow(QMainWindow):
         self.settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
-        """Save window state before closing; free the player before its native window goes."""
+        """Ask about running exports (keep them running, or stop them); save window state; free the
+        player before its native window goes."""
+        if not self._close_answered and self.background_allowed and self.workstation is not None:
+            count = exports_running(self.workstation.control, self.job_model.records())
+            if count:
+                event.ignore()
+                if self.close_box is None:
+                    self.close_box = ask_keep_running(self, count, self._close_answer)
+                return
         self.save_state()
         if self.workstation is not None:
             self.evidence.close_all()
         super().closeEvent(event)
         self.closed.emit()
+
+    def _close_answer(self, keep: bool | None) -> None:
+        self.close_box = None
+        if keep is None:
+            return  # the user stays
+        self.keep_exports, self._close_answered = keep, True
+        self.close()
+
+    def close_now(self) -> None:
+        """Close without asking (a signal, the test harness): running exports stop, resumably."""
+        self._close_answered = True
+        self.close()
 
     async def shutdown(self) -> None:
         """Stop background work and log out of every server (the engine is stopped by the app)."""

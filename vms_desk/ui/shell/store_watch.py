@@ -101,7 +101,9 @@ class StoreWatch(QObject):
                 self._problems.pop(source, None)
         elif source == LISTENER or isinstance(error, StoreUnreachable):
             text = str(error)
-            if GOES_ON not in text:  # the store's own sentence says what is wrong; this, what it means
+            if (
+                "Exports go on" not in text
+            ):  # the store's own sentence says what is wrong; this, what it means
                 text = f"{text} {GOES_ON}"
             self._problems[source] = text
         problem = next(iter(self._problems.values()), "")

@@ -1,0 +1,129 @@
+"""Closing the window while its engine process runs an export asks what to do with it.
+
+The real window over the real engine process and a simulator: Cancel keeps the window open; Keep
+running closes it and leaves the engine process running the export to its end (the served bytes, the
+right hash); Stop exports closes it and the export is interrupted, resumable, as closing always did.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
+
+from vms_desk.app import Composition, compose
+from vms_desk.core.export import ExportRequest
+from vms_desk.core.jobstate import JobState
+from vms_desk.core.models import ServerConfig, TimeSpan, Vendor
+from vms_desk.jobs.records import JobRecord
+from vms_desk.jobs.store import JobStore
+from vms_desk.workstation import background
+
+CAMERA = "Server1/DeviceIpint.1/SourceEndpoint.video:0:0"
+EXPORT_BYTES = 2 * 1024 * 1024
+TIMEOUT = 30.0
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")  # the window is shown, offscreen
+
+
+async def _window_with_a_running_export(
+    home: Path, sim_factory: Any, out: Path
+) -> tuple[Composition, JobRecord, Any]:
+    """The window over its engine process, downloading one (throttled) export of a new simulator."""
+    sim = sim_factory(Vendor.AXXON_ONE, export_bytes=EXPORT_BYTES, user="demo", password="demo")
+    sim.state.faults.update(throttle_bps=256 * 1024)
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    app.setQuitOnLastWindowClosed(False)  # as the app: it quits once the engine is seen to
+    parts = compose(home=home, out_dir=out, engine_process=True)
+    parts.start(restore=False)
+    parts.window.show()
+    server = ServerConfig(vendor=Vendor.AXXON_ONE, url=sim.url, user="demo")
+    parts.workstation.passwords.remember(server, "demo")
+    end = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
+    record = await parts.workstation.control.submit(
+        server,
+        ExportRequest(
+            camera_id=CAMERA, span=TimeSpan(start=end - timedelta(seconds=30), end=end), format="mp4"
+        ),
+        camera_name=None,
+        out_dir=out,
+        case=None,
+        operator="ann",
+    )
+    deadline = time.monotonic() + TIMEOUT
+    while not any(
+        r.id == record.id and r.state is JobState.DOWNLOADING for r in parts.window.job_model.records()
+    ):
+        assert time.monotonic() < deadline, "the export never showed as downloading in the job list"
+        await asyncio.sleep(0.05)
+    return parts, record, sim
+
+
+def _press(box: QMessageBox, name: str | None) -> None:
+    button = (
+        box.button(QMessageBox.StandardButton.Cancel) if name is None else box.findChild(QPushButton, name)
+    )
+    assert button is not None
+    button.click()
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_keep_running_leaves_the_export_running_after_the_window_closed(
+    home: Path, sim_factory: Any, memory_keyring: Any, tmp_path: Path
+) -> None:
+    parts, record, sim = await _window_with_a_running_export(home, sim_factory, tmp_path / "ev")
+    window = parts.window
+    try:
+        window.close()
+        box = window.close_box
+        assert box is not None
+        assert window.isVisible()
+        assert box.text() == "1 export is still running. Keep it running after vms_desk closes?"
+        if os.environ.get("VMS_DESK_SHOTS"):
+            box.grab().save(os.path.join(os.environ["VMS_DESK_SHOTS"], "keep-running.png"))
+        _press(box, None)
+        assert window.isVisible()
+        assert window.close_box is None
+        window.close()
+        assert window.close_box is not None
+        _press(window.close_box, "keepRunningButton")
+        assert not window.isVisible()
+        assert window.keep_exports
+    finally:
+        await parts.aclose()
+        parts.dispose()
+    store = JobStore(home / "jobs.sqlite3")
+    assert store.get(record.id).state is JobState.DOWNLOADING  # the engine process has it still
+    (engine,) = background.detached_engines(home)
+    sim.state.faults.update(throttle_bps=0)
+    deadline = time.monotonic() + TIMEOUT
+    while not store.get(record.id).state.finished or engine.alive():
+        assert time.monotonic() < deadline, store.get(record.id).state
+        await asyncio.sleep(0.05)
+    done = store.get(record.id)
+    assert done.state is JobState.DONE, done.error
+    assert done.files[0].size == EXPORT_BYTES
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_stop_exports_interrupts_them_as_closing_always_did(
+    home: Path, sim_factory: Any, memory_keyring: Any, tmp_path: Path
+) -> None:
+    parts, record, _ = await _window_with_a_running_export(home, sim_factory, tmp_path / "ev")
+    try:
+        parts.window.close()
+        assert parts.window.close_box is not None
+        _press(parts.window.close_box, "stopExportsButton")
+        assert not parts.window.isVisible()
+        assert not parts.window.keep_exports
+    finally:
+        await parts.aclose()
+        parts.dispose()
+    assert JobStore(home / "jobs.sqlite3").get(record.id).state is JobState.INTERRUPTED
+    assert background.detached_engines(home) == []
