@@ -11,6 +11,7 @@ import logging
 import os
 import tempfile
 from pathlib import Path
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -34,6 +35,9 @@ class Settings(BaseModel):
     # The window runs its exports in a process of its own, below normal priority, so that downloads
     # never take the CPU or the interpreter from it (workstation.engine_process). False: in the window.
     engine_process: bool = True
+    # Closing the window while its engine process runs exports: "ask", or always "keep" them running
+    # without the window, or always "stop" them (interrupted, resumed at the next start).
+    exports_on_close: Literal["ask", "keep", "stop"] = "ask"
     # Transient failures (5xx, dropped connections) are retried this many times in all, with a
     # delay that doubles from `retry_first_delay` up to `retry_max_delay` seconds.
     retry_attempts: int = Field(default=5, ge=1, le=20)
@@ -89,9 +93,26 @@ def load_settings(path: Path | None = None) -> Settings:
 
 def save_settings(settings: Settings, path: Path | None = None) -> None:
     """Write the settings atomically (temp file + rename)."""
-    path = path or settings_path()
+    _write(settings.model_dump(mode="json"), path or settings_path())
+
+
+def remember_setting(path: Path, name: str, value: Any) -> None:
+    """Set one key of the settings file, keeping the others as the user wrote them (a default is not
+    written out, so a later default still applies); ValueError if the file cannot be read as settings."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ValueError(f"{path} does not hold settings")
+    raw[name] = value
+    Settings.model_validate(raw)  # never write what would not load
+    _write(raw, path)
+
+
+def _write(data: dict[str, Any], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(settings.model_dump(mode="json"), indent=2)
+    text = json.dumps(data, indent=2)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".settings-", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

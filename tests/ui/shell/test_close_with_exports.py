@@ -3,11 +3,13 @@
 The real window over the real engine process and a simulator: Cancel keeps the window open; Keep
 running closes it and leaves the engine process running the export to its end (the served bytes, the
 right hash); Stop exports closes it and the export is interrupted, resumable, as closing always did.
+"Do this every time" writes the choice to settings.json, and a remembered choice is not asked again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import time
 from datetime import UTC, datetime, timedelta
@@ -15,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
+from PySide6.QtWidgets import QApplication, QCheckBox, QMessageBox, QPushButton
 
 from vms_desk.app import Composition, compose
 from vms_desk.core.export import ExportRequest
@@ -98,6 +100,11 @@ async def test_keep_running_leaves_the_export_running_after_the_window_closed(
     finally:
         await parts.aclose()
         parts.dispose()
+    await _ends_without_the_window(home, sim, record)
+
+
+async def _ends_without_the_window(home: Path, sim: Any, record: JobRecord) -> None:
+    """The closed window's engine process still has the export, and runs it to its end alone."""
     store = JobStore(home / "jobs.sqlite3")
     assert store.get(record.id).state is JobState.DOWNLOADING  # the engine process has it still
     (engine,) = background.detached_engines(home)
@@ -118,8 +125,12 @@ async def test_stop_exports_interrupts_them_as_closing_always_did(
     parts, record, _ = await _window_with_a_running_export(home, sim_factory, tmp_path / "ev")
     try:
         parts.window.close()
-        assert parts.window.close_box is not None
-        _press(parts.window.close_box, "stopExportsButton")
+        box = parts.window.close_box
+        assert box is not None
+        every_time = box.findChild(QCheckBox, "rememberCloseChoice")
+        assert every_time is not None
+        every_time.setChecked(True)
+        _press(box, "stopExportsButton")
         assert not parts.window.isVisible()
         assert not parts.window.keep_exports
     finally:
@@ -127,3 +138,21 @@ async def test_stop_exports_interrupts_them_as_closing_always_did(
         parts.dispose()
     assert JobStore(home / "jobs.sqlite3").get(record.id).state is JobState.INTERRUPTED
     assert background.detached_engines(home) == []
+    assert json.loads((home / "settings.json").read_text(encoding="utf-8")) == {"exports_on_close": "stop"}
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_a_remembered_keep_closes_without_asking(
+    home: Path, sim_factory: Any, memory_keyring: Any, tmp_path: Path
+) -> None:
+    (home / "settings.json").write_text(json.dumps({"exports_on_close": "keep"}), encoding="utf-8")
+    parts, record, sim = await _window_with_a_running_export(home, sim_factory, tmp_path / "ev")
+    try:
+        parts.window.close()
+        assert parts.window.close_box is None
+        assert not parts.window.isVisible()
+        assert parts.window.keep_exports
+    finally:
+        await parts.aclose()
+        parts.dispose()
+    await _ends_without_the_window(home, sim, record)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QAbstractButton, QMessageBox, QWidget
+from PySide6.QtWidgets import QAbstractButton, QCheckBox, QMessageBox, QWidget
 
 from vms_desk.core.jobstate import JobState
 from vms_desk.jobs.control import Detachable
@@ -19,7 +19,9 @@ if TYPE_CHECKING:
     from vms_desk.jobs.control import JobControl
     from vms_desk.jobs.records import JobRecord
 
-Answer = Callable[["bool | None"], None]  # True: keep running; False: stop them; None: do not close
+# (True: keep running, False: stop them, None: do not close; whether to do so every time)
+Answer = Callable[["bool | None", bool], None]
+REMEMBER = "Do this every time (settings.json: exports_on_close)"
 
 
 def exports_running(control: JobControl | None, records: Iterable[JobRecord]) -> int:
@@ -61,9 +63,13 @@ def ask_keep_running(parent: QWidget, count: int, answer: Answer) -> QMessageBox
     stop.setObjectName("stopExportsButton")
     box.addButton(QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(keep)
+    every_time = QCheckBox(REMEMBER)
+    every_time.setObjectName("rememberCloseChoice")
+    box.setCheckBox(every_time)
 
     def answered(button: QAbstractButton) -> None:
-        answer(True if button is keep else False if button is stop else None)
+        choice = True if button is keep else False if button is stop else None
+        answer(choice, choice is not None and every_time.isChecked())
 
     box.buttonClicked.connect(answered)
     box.open()

@@ -355,21 +355,31 @@ class MainWindow(QMainWindow):
         player before its native window goes."""
         if not self._close_answered and self.background_allowed and self.workstation is not None:
             count = exports_running(self.workstation.control, self.job_model.records())
-            if count:
+            choice = self.workstation.settings.exports_on_close
+            if count and choice == "ask":
                 event.ignore()
                 if self.close_box is None:
                     self.close_box = ask_keep_running(self, count, self._close_answer)
                 return
+            self.keep_exports = bool(count) and choice == "keep"
         self.save_state()
         if self.workstation is not None:
             self.evidence.close_all()
         super().closeEvent(event)
         self.closed.emit()
 
-    def _close_answer(self, keep: bool | None) -> None:
+    def _close_answer(self, keep: bool | None, every_time: bool) -> None:
         self.close_box = None
         if keep is None:
             return  # the user stays
+        if every_time and self.workstation is not None:
+            from vms_desk.settings import remember_setting
+
+            path = self.workstation.home / "settings.json"
+            try:
+                remember_setting(path, "exports_on_close", "keep" if keep else "stop")
+            except (OSError, ValueError) as exc:  # the choice still applies to this close
+                log.warning("could not remember the choice in %s: %s", path, exc)
         self.keep_exports, self._close_answered = keep, True
         self.close()
 
