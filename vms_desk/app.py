@@ -105,9 +105,20 @@ class Composition:
         background: the store's calls run on its writer thread)."""
         self.window.start(restore=restore)
         self.workstation.control.start()
-        self.resuming = asyncio.get_running_loop().create_task(
-            self.workstation.control.resume_interrupted(), name="resume-interrupted"
-        )
+        self.resuming = asyncio.get_running_loop().create_task(self._resume(), name="resume-interrupted")
+
+    async def _resume(self) -> object:
+        """Resume interrupted jobs; say so when some were taken back from a closed window's engine."""
+        from vms_desk.jobs.control import Detachable
+
+        control = self.workstation.control
+        resumed = await control.resume_interrupted()
+        if isinstance(control, Detachable) and control.took_over:
+            count = "1 export" if len(resumed) == 1 else f"{len(resumed)} exports"
+            self.window.show_status(
+                f"Took back the exports kept running when vms_desk closed: {count} resumed here."
+            )
+        return resumed
 
     async def aclose(self) -> None:
         """Stop the engine (running jobs become resumable), or leave its process running them when the

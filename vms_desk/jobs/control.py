@@ -67,6 +67,7 @@ class Detachable(Protocol):
     """A job control whose engine can run on after the window closes (an engine process)."""
 
     owner: str  # the engine's owner id: the jobs it runs name it
+    took_over: int  # how many engines left running by a closed window handed their jobs to this one
 
     async def detach(self, operator: str | None = None) -> int:
         """Leave the engine running its jobs once the window is gone; how many it has."""

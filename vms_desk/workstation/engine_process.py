@@ -102,6 +102,7 @@ class EngineProcess:
         self._stopping = False
         self._failure: VmsDeskError | None = None
         self._detached = False
+        self.took_over = 0  # engines a closed window left running that handed their jobs over to this one
 
     # --- listeners ----------------------------------------------------------------------------------
     def add_listener(self, callback: RecordListener) -> Callable[[], None]:
@@ -143,6 +144,7 @@ class EngineProcess:
         else:
             for engine in taken:
                 log.info("took over the exports of engine process %d", engine.pid)
+            self.took_over = len(taken)
         self._spawn()
 
     async def _begin_done(self) -> None:

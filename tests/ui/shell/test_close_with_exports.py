@@ -4,6 +4,7 @@ The real window over the real engine process and a simulator: Cancel keeps the w
 running closes it and leaves the engine process running the export to its end (the served bytes, the
 right hash); Stop exports closes it and the export is interrupted, resumable, as closing always did.
 "Do this every time" writes the choice to settings.json, and a remembered choice is not asked again.
+The next window takes back an export still running, resumes it, and says so.
 """
 
 from __future__ import annotations
@@ -142,17 +143,38 @@ async def test_stop_exports_interrupts_them_as_closing_always_did(
 
 
 @pytest.mark.asyncio(loop_scope="function")
-async def test_a_remembered_keep_closes_without_asking(
+async def test_a_remembered_keep_closes_without_asking_and_the_next_window_takes_the_export_back(
     home: Path, sim_factory: Any, memory_keyring: Any, tmp_path: Path
 ) -> None:
     (home / "settings.json").write_text(json.dumps({"exports_on_close": "keep"}), encoding="utf-8")
-    parts, record, sim = await _window_with_a_running_export(home, sim_factory, tmp_path / "ev")
+    first, record, sim = await _window_with_a_running_export(home, sim_factory, tmp_path / "ev")
+    first.window.close()
+    assert first.window.close_box is None
+    assert not first.window.isVisible()
+    assert first.window.keep_exports
+    await first.aclose()
+    first.dispose()
+    assert background.detached_engines(home)
+    parts = compose(home=home, out_dir=tmp_path / "ev", engine_process=True)
+    parts.workstation.passwords.remember(
+        ServerConfig(vendor=Vendor.AXXON_ONE, url=sim.url, user="demo"), "demo"
+    )
+    parts.start(restore=False)
     try:
-        parts.window.close()
-        assert parts.window.close_box is None
-        assert not parts.window.isVisible()
-        assert parts.window.keep_exports
+        assert parts.resuming is not None
+        resumed = await asyncio.wait_for(parts.resuming, TIMEOUT)
+        assert [r.id for r in resumed] == [record.id]  # type: ignore[attr-defined]
+        assert parts.window.status_text.text() == (
+            "Took back the exports kept running when vms_desk closed: 1 export resumed here."
+        )
+        assert background.detached_engines(home) == []
+        sim.state.faults.update(throttle_bps=0)
+        deadline = time.monotonic() + TIMEOUT
+        while not any(r.id == record.id and r.state.finished for r in parts.window.job_model.records()):
+            assert time.monotonic() < deadline, "the export taken back never ended in the new window"
+            await asyncio.sleep(0.05)
+        (done,) = [r for r in parts.window.job_model.records() if r.id == record.id]
+        assert done.state is JobState.DONE, done.error
     finally:
         await parts.aclose()
         parts.dispose()
-    await _ends_without_the_window(home, sim, record)
