@@ -338,12 +338,16 @@ def _close_on_signals(window: MainWindow) -> None:
     """Ctrl+C or a polite kill closes the window like the user would: jobs stop resumably.
 
     Python runs signal handlers only between bytecodes; the GUI-thread GC timer wakes it twice a second.
+    The handler only queues the close: it may interrupt any code of the GUI thread, which must not be
+    re-entered halfway (a lock held, a model mid-update).
     """
+    from PySide6.QtCore import QTimer
+
     for name in ("SIGINT", "SIGTERM"):
         number = getattr(signal, name, None)
         if number is not None:
             with contextlib.suppress(ValueError, OSError):  # not the main thread, or not allowed here
-                signal.signal(number, lambda *_: window.close_now())
+                signal.signal(number, lambda *_: QTimer.singleShot(0, window, window.close_now))
 
 
 async def take_screenshot(window: MainWindow, path: Path) -> int:

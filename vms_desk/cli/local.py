@@ -8,7 +8,7 @@ import importlib.util
 import signal
 import sys
 import tempfile
-import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -182,10 +182,13 @@ def sim_command(args: argparse.Namespace) -> int:
     from vms_desk.sim.base import SimState
     from vms_desk.sim.registry import start_sim
 
-    stop = threading.Event()
+    # The handler only appends to a list: it runs in the main thread between bytecodes, and an
+    # Event.set() there deadlocked when the signal came while the main thread held that Event's lock
+    # inside Event.wait() (seen: `sim` hung on SIGTERM). time.sleep is cut short by the signal.
+    stop: list[int] = []
     for name in ("SIGINT", "SIGTERM", "SIGBREAK"):
         if hasattr(signal, name):
-            signal.signal(getattr(signal, name), lambda *_: stop.set())
+            signal.signal(getattr(signal, name), lambda number, _: stop.append(number))
     with tempfile.TemporaryDirectory(prefix="vms_desk-sim-") as work:
         try:
             sim = start_sim(vendor, args.host, args.port, SimState(workdir=Path(work)))
@@ -194,8 +197,8 @@ def sim_command(args: argparse.Namespace) -> int:
         try:
             sys.stdout.write(f"listening on {sim.url}\n")
             sys.stdout.flush()
-            while not stop.wait(0.5):
-                pass
+            while not stop:
+                time.sleep(0.2)
         finally:
             sim.stop()
     return EXIT_OK
