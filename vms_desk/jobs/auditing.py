@@ -4,15 +4,46 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import logging
+import time
 from typing import Any
 
+from vms_desk.core.errors import StorageError
 from vms_desk.core.jobstate import JobState
 from vms_desk.evidence.audit import AuditTrail
 from vms_desk.evidence.manifest import iso_utc
 from vms_desk.jobs.records import JobRecord
 
 log = logging.getLogger(__name__)
+
+# How long an entry keeps trying for a busy or unreachable audit log: eight exports ending together on a
+# saturated disk held the audit file's lock past its 10 s wait; a team store may be restarting.
+AUDIT_PATIENCE = 120.0
+AUDIT_MAX_DELAY = 8.0
+
+
+def record_patiently(audit: AuditTrail, action: str, outcome: str, **fields: Any) -> bool:
+    """Append one entry, trying again while the log is busy or unreachable (blocking: call it off the
+    event loop). False, with the whole entry in the log file, when it could not be written in time."""
+    delay, give_up = 0.25, time.monotonic() + AUDIT_PATIENCE
+    while True:
+        try:
+            audit.record(action, outcome, **fields)
+            return True
+        except ValueError as exc:  # an entry the log refuses: trying again cannot help
+            log.error("audit entry refused: %r", exc)
+            return False
+        except (OSError, StorageError) as exc:
+            if time.monotonic() + delay > give_up:
+                entry = json.dumps({"action": action, "outcome": outcome, **fields}, default=str)
+                log.error(
+                    "audit entry not written after %.0f s (%r); the entry: %s", AUDIT_PATIENCE, exc, entry
+                )
+                return False
+            log.warning("the audit log is busy or unreachable (%r); trying again", exc)
+            time.sleep(delay)
+            delay = min(delay * 2, AUDIT_MAX_DELAY)
 
 
 class AuditRecorder:
@@ -34,18 +65,12 @@ class AuditRecorder:
             self._write("retry", "queued", job_id=record.id)
 
     def _write(self, action: str, outcome: str, **fields: Any) -> None:
-        call = functools.partial(self._safe_record, action, outcome, fields)
+        call = functools.partial(record_patiently, self.audit, action, outcome, **fields)
         try:
-            # The entry is fsynced: keep that off the event loop.
+            # The entry is fsynced, and may wait for a busy log: keep that off the event loop.
             asyncio.get_running_loop().run_in_executor(None, call)
         except RuntimeError:
             call()
-
-    def _safe_record(self, action: str, outcome: str, fields: dict[str, Any]) -> None:
-        try:
-            self.audit.record(action, outcome, **fields)
-        except (OSError, ValueError) as exc:
-            log.warning("audit entry could not be written: %r", exc)
 
 
 def _fields(record: JobRecord) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from vms_desk.core.errors import InputError, VmsDeskError
 from vms_desk.core.export import ExportRequest
 from vms_desk.core.models import ServerConfig
 from vms_desk.jobs import wire
+from vms_desk.jobs.auditing import record_patiently
 from vms_desk.jobs.wire import Message
 from vms_desk.workstation import background
 from vms_desk.workstation.root import Workstation
@@ -94,11 +95,12 @@ class Service:
         engine.start()
         self.send({"event": "ready", "owner": engine.owner, "pid": os.getpid()})
         stop_id: object = None
+        ended: dict[str, Any] | None = None  # how a detached engine ended, for the audit log
         while True:
             line = await lines.get()
             if line is None:
                 if self._detached:
-                    await self._run_on()
+                    ended = await self._run_on()
                 else:
                     log.info("the window is gone: stopping the engine (running jobs become interrupted)")
                 break
@@ -114,6 +116,8 @@ class Service:
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         await engine.stop()
+        if ended is not None:  # after the stop: its jobs are interrupted before the new window is told
+            await self._audit(**ended)
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -123,33 +127,30 @@ class Service:
             self.send({"reply": stop_id, "ok": None})
         return 0
 
-    async def _run_on(self) -> None:
+    async def _run_on(self) -> dict[str, Any]:
         """Without a window: run until every job has ended, or until a new window asks for them (then
-        the engine stops as at any close, and the new window's engine resumes them)."""
+        the engine stops as at any close, and the new window's engine resumes them); the audit entry."""
         home, pid = self.workstation.home, os.getpid()
         log.info("the window is gone: running on until the exports end")
         while self.engine.active:
             if background.handover_requested(home, pid):
                 log.info("a new window asked for the running exports: handing them over")
-                self._audit("handed over", jobs=self.engine.active)
-                return
+                return {"outcome": "handed over", "jobs": self.engine.active}
             await asyncio.sleep(background.LOOK_SECONDS)
-        self._audit("finished")
+        return {"outcome": "finished"}
 
-    def _audit(self, outcome: str, **fields: Any) -> None:
-        """An `engine` entry in the audit log (an unreachable log is said in the log file; the jobs'
-        own entries are written by the engine as always)."""
-        try:
-            self.workstation.audit.record("engine", outcome, pid=os.getpid(), **fields)
-        except (OSError, VmsDeskError) as exc:
-            log.error("could not write the audit entry %r: %s", outcome, exc)
+    async def _audit(self, outcome: str, **fields: Any) -> None:
+        """An `engine` entry in the audit log (the jobs' own entries are written by the engine), off the
+        loop: it is fsynced, and may wait for a busy log."""
+        audit = self.workstation.audit
+        await asyncio.to_thread(record_patiently, audit, "engine", outcome, pid=os.getpid(), **fields)
 
     async def _detach(self, message: Message) -> Any:
         """The user closes the window and keeps the exports running: say so in the run folder."""
         jobs = self.engine.active
         background.announce(self.workstation.home, os.getpid(), self.engine.owner, jobs)
         self._detached = True
-        self._audit("kept running", jobs=jobs, by=message.get("operator"))
+        await self._audit("kept running", jobs=jobs, by=message.get("operator"))
         return jobs
 
     async def _answer(self, message: Message) -> None:
