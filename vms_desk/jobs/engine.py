@@ -80,6 +80,7 @@ class Engine:
         poll: PollPolicy | None = None,
         stall_limits: Mapping[str, float] | None = None,
         workstation: str | None = None,
+        audit_spool: Path | None = None,
     ) -> None:
         """Built by the Workstation (the one composition root), which always passes the audit log;
         tests of the engine alone may pass None. The retry pace is the client pool's. `workstation`
@@ -106,7 +107,8 @@ class Engine:
         self._stopping = False
         self._heartbeat: asyncio.Task[None] | None = None
         if audit is not None:
-            self.add_listener(AuditRecorder(audit))
+            # `audit_spool`: the home, where entries the log cannot take in time wait for the next start
+            self.add_listener(AuditRecorder(audit, audit_spool))
 
     # --- listeners ----------------------------------------------------------------------------------
     def add_listener(self, callback: RecordListener) -> Callable[[], None]:

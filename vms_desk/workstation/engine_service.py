@@ -143,7 +143,10 @@ class Service:
         """An `engine` entry in the audit log (the jobs' own entries are written by the engine), off the
         loop: it is fsynced, and may wait for a busy log."""
         audit = self.workstation.audit
-        await asyncio.to_thread(record_patiently, audit, "engine", outcome, pid=os.getpid(), **fields)
+        home = self.workstation.home
+        await asyncio.to_thread(
+            record_patiently, audit, "engine", outcome, keep_in=home, pid=os.getpid(), **fields
+        )
 
     async def _detach(self, message: Message) -> Any:
         """The user closes the window and keeps the exports running: say so in the run folder."""

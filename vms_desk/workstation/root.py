@@ -25,6 +25,7 @@ from vms_desk.cases.rules import Case, check_number, check_takes_exports
 from vms_desk.core.clock import ClockReading
 from vms_desk.core.errors import InputError, StorageError
 from vms_desk.core.models import ServerConfig
+from vms_desk.evidence import audit_spool
 from vms_desk.evidence.audit import AuditLog, AuditTrail
 from vms_desk.jobs.backoff import PollPolicy, RetryPolicy
 from vms_desk.jobs.clients import ClientPool
@@ -66,6 +67,15 @@ def workstation_name(values: Settings) -> str:
     the host name."""
     chosen = os.environ.get(WORKSTATION_ENV) or values.workstation_name
     return chosen.strip() or socket.gethostname()
+
+
+def _write_pending_audit(home: Path, audit: AuditTrail) -> None:
+    """Entries an earlier run kept because the audit log could not take them (evidence.audit_spool):
+    into the log now; what it still cannot take waits for the next start."""
+    try:
+        audit_spool.replay(home, audit)
+    except (OSError, StorageError) as exc:
+        log.warning("pending audit entries wait for the next start: %r", exc)
 
 
 def default_operator() -> str:
@@ -146,6 +156,7 @@ class Workstation:
             if store.db.engine == "postgresql"
             else AuditLog(folder, workstation=name)
         )
+        _write_pending_audit(folder, audit)
         servers = ServersStore(folder, vault)
         try:
             servers.load()
@@ -167,6 +178,7 @@ class Workstation:
             poll=poll_policy(settings),
             stall_limits=settings.stall_limits,
             workstation=name,
+            audit_spool=folder,
         )
         cases = CaseBook(store.db, audit)
         control: JobControl = engine

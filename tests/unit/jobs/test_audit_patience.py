@@ -1,7 +1,8 @@
 """A job's audit entry waits out an audit log another process keeps locked, instead of being lost.
 
 Eight exports ending together on a saturated disk held the audit file's lock past its 10 s wait; the
-entry was then dropped with a warning. Here another process really holds the lock.
+entry was then dropped with a warning. Here another process really holds the lock. An entry that waited
+too long is kept in the home and written at the next start, once, with the time it happened.
 """
 
 from __future__ import annotations
@@ -67,3 +68,56 @@ def test_an_entry_given_up_is_in_the_log_file_whole(
         holder.wait(10)
     assert log.entries() == []
     assert '"action": "export", "outcome": "failed", "job_id": "j2", "case": "C-9"' in caplog.text
+
+
+def test_an_entry_kept_aside_is_written_at_the_next_start_once(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vms_desk.evidence import audit_spool
+    from vms_desk.workstation.root import Workstation
+
+    monkeypatch.setattr(audit_module, "locked", functools.partial(filelock.locked, timeout=0.1))
+    monkeypatch.setattr(auditing, "AUDIT_PATIENCE", 0.3)
+    log = AuditLog(home)
+    holder = _hold(log.lock_path, 3.0)
+    try:
+        assert not record_patiently(log, "export", "done", keep_in=home, job_id="j3", case="C-1")
+    finally:
+        holder.kill()
+        holder.wait(10)
+    pending = (home / audit_spool.SPOOL_NAME).read_bytes()
+    assert log.entries() == []
+    Workstation.open(home)  # the next start
+    (entry,) = log.entries()
+    assert (entry["action"], entry["outcome"], entry["job_id"], entry["case"]) == (
+        "export",
+        "done",
+        "j3",
+        "C-1",
+    )
+    assert entry["happened"].endswith("Z")
+    assert entry["spool_id"]
+    assert not (home / audit_spool.SPOOL_NAME).exists()
+    # A crash between writing the entry and clearing the file: the next replay writes nothing twice.
+    (home / audit_spool.SPOOL_NAME).write_bytes(pending + b'{"id": "cut sh')
+    assert audit_spool.replay(home, log) == 0
+    assert len(log.entries()) == 1
+    assert log.verify().ok
+    assert not (home / audit_spool.SPOOL_NAME).exists()
+
+
+def test_pending_entries_the_log_still_cannot_take_wait_for_the_next_start(
+    log: AuditLog, tmp_path: Path
+) -> None:
+    from vms_desk.evidence import audit_spool
+
+    audit_spool.keep(tmp_path, "export", "done", {"job_id": "a"})
+    audit_spool.keep(tmp_path, "export", "failed", {"job_id": "b"})
+    holder = _hold(log.lock_path, 1.0)
+    try:
+        assert audit_spool.replay(tmp_path, log) == 0
+    finally:
+        holder.wait(10)
+    assert len((tmp_path / audit_spool.SPOOL_NAME).read_bytes().splitlines()) == 2
+    assert audit_spool.replay(tmp_path, log) == 2
+    assert [e["job_id"] for e in log.entries()] == ["a", "b"]
