@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from vms_desk.custody.files import write_json_atomic
 from vms_desk.jobs.stall import DEFAULT_STALL_LIMITS
 from vms_desk.paths import settings_path
 
@@ -93,7 +92,9 @@ def load_settings(path: Path | None = None) -> Settings:
 
 def save_settings(settings: Settings, path: Path | None = None) -> None:
     """Write the settings atomically (temp file + rename)."""
-    _write(settings.model_dump(mode="json"), path or settings_path())
+    path = path or settings_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(path, settings.model_dump(mode="json"))
 
 
 def remember_setting(path: Path, name: str, value: Any) -> None:
@@ -107,17 +108,5 @@ def remember_setting(path: Path, name: str, value: Any) -> None:
         raise ValueError(f"{path} does not hold settings")
     raw[name] = value
     Settings.model_validate(raw)  # never write what would not load
-    _write(raw, path)
-
-
-def _write(data: dict[str, Any], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(data, indent=2)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".settings-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_json_atomic(path, raw)

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from vms_desk.custody.files import write_json_atomic
 from vms_desk.jobs.owner import owner_alive
 
 log = logging.getLogger(__name__)
@@ -61,16 +62,10 @@ def _request(home: Path, pid: int) -> Path:
 
 
 def announce(home: Path, pid: int, owner: str, jobs: int) -> None:
-    """Say that the engine process `pid` runs on without a window (written whole, then renamed)."""
-    folder = run_dir(home)
-    folder.mkdir(parents=True, exist_ok=True)
-    target = _announcement(home, pid)
-    partial = target.with_suffix(".json.part")
+    """Say that the engine process `pid` runs on without a window (never half a file)."""
+    run_dir(home).mkdir(parents=True, exist_ok=True)
     since = datetime.now(UTC).isoformat(timespec="seconds")
-    partial.write_text(
-        json.dumps({"pid": pid, "owner": owner, "since": since, "jobs": jobs}), encoding="utf-8"
-    )
-    os.replace(partial, target)
+    write_json_atomic(_announcement(home, pid), {"pid": pid, "owner": owner, "since": since, "jobs": jobs})
 
 
 def withdraw(home: Path, pid: int) -> None:

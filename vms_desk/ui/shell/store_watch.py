@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 LISTENER, WRITER, BOARD = "listener", "writer", "board"
 GOES_ON = "Exports go on and are recorded when it is back."  # what an outage means for the user
+SAYS_GOES_ON = "Exports go on"  # the writer's own outage sentences say it already (back, or free)
 # How the window and the board show the line: a pale amber band, readable in both themes.
 STORE_LINE_STYLE = "background: #fff3cd; color: #5c3c00; padding: 4px 8px; border: 1px solid #e0c36c;"
 
