@@ -13,7 +13,8 @@ The window's engine runs as the app runs it: in a process of its own (settings' 
 overall limit for the run (in settings.json); otherwise it follows `overall` and `per_server` there, as
 the command line's does.
 The simulators stand in for servers elsewhere on the network, which take none of the workstation's
-CPU. Here they share its two cores, so they run at the lowest priority (`--sim-nice 19`): they still
+CPU. Here they share its two cores, so they run at the lowest priority (`--sim-nice 19`, and on Linux
+the SCHED_IDLE policy the window's engine process runs under): they still
 serve at full speed whenever the app leaves a core idle, but a GUI thread waking for a paint is not
 queued behind eight server processes no real site would run on the investigator's computer.
 `--sim-nice 0` measures them as equals of the app.
@@ -44,6 +45,8 @@ SIMS = 8
 SIM_CHILD = r"""
 import os, sys, tempfile
 os.nice(int(sys.argv[3]))
+if int(sys.argv[3]) > 0 and sys.platform.startswith("linux"):
+    os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))  # lowest, as the engine process runs
 from pathlib import Path
 from vms_desk.core.models import Vendor
 from vms_desk.sim.base import SimState
@@ -138,6 +141,66 @@ def note_cpu_split(before: list[int], after: list[int]) -> None:
         CPU_SPLIT.update({name: 100 * part / total for name, part in zip(CPU_FIELDS, spent, strict=False)})
 
 
+class GapWitness:
+    """What the GUI thread did in each 5 ms tick interval, to say where the worst ones went.
+
+    At every tick: the GUI thread's own CPU time, its time waiting for a CPU while runnable (Linux:
+    /proc/thread-self/schedstat), the machine's steal ticks, and the collector's pauses in between.
+    The rest of a gap is time the thread was neither running nor queued: blocked in a call, or on a
+    CPU the host had taken (a virtual machine's vCPU preempted mid-run is not seen as queueing).
+    """
+
+    def __init__(self) -> None:
+        import gc
+
+        self.rows: list[tuple[float, float, float, int, float]] = []  # at, cpu, queued, steal, gc
+        self.gc_ms = 0.0
+        self._gc_began = 0.0
+        gc.callbacks.append(self._on_gc)
+
+    def _on_gc(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._gc_began = time.perf_counter()
+        else:
+            self.gc_ms += (time.perf_counter() - self._gc_began) * 1000
+
+    @staticmethod
+    def _queued_ms() -> float:
+        try:
+            with open("/proc/thread-self/schedstat", encoding="ascii") as stat:
+                return int(stat.read().split()[1]) / 1e6
+        except (OSError, IndexError, ValueError):
+            return 0.0
+
+    def tick(self) -> None:
+        steal = cpu_times()
+        self.rows.append(
+            (
+                time.perf_counter(),
+                time.thread_time() * 1000,
+                self._queued_ms(),
+                steal[7] if len(steal) > 7 else 0,
+                self.gc_ms,
+            )
+        )
+
+    def worst(self, count: int = 5) -> list[str]:
+        """The `count` longest intervals, each split into where its time went."""
+        spans = [
+            ((b[0] - a[0]) * 1000, b[1] - a[1], b[2] - a[2], b[3] - a[3], b[4] - a[4])
+            for a, b in itertools.pairwise(self.rows)
+        ]
+        spans.sort(reverse=True)
+        return [
+            f"{gap:.0f} ms = GUI thread on CPU {cpu:.0f} ms (collector {gc_ms:.0f} ms), waiting for a CPU "
+            f"{queued:.0f} ms, neither {max(0.0, gap - cpu - queued):.0f} ms; machine steal {steal} ticks"
+            for gap, cpu, queued, steal, gc_ms in spans[:count]
+        ]
+
+
+WITNESS = GapWitness()
+
+
 def folder_bytes(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and p.name != "manifest.json")
 
@@ -168,7 +231,7 @@ async def gui_run(
     timer = QTimer()
     timer.setTimerType(Qt.TimerType.PreciseTimer)
     timer.setInterval(5)
-    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.timeout.connect(lambda: (ticks.append(time.perf_counter()), WITNESS.tick()))
     start, end = span()
     request = ExportRequest(camera_id=CAMERA, span=TimeSpan(start=start, end=end), format="mkv")
     servers = [s.config for s in parts.workstation.servers.servers()]
@@ -314,6 +377,9 @@ def main() -> None:
             f"machine floor beside the {phase} downloads: a bare 5 ms sleep loop in a process of its own "
             f"saw p99 {loop_p99:.0f} ms, max {loop_max:.0f} ms"
         )
+    print("the longest gaps in the window's loop:")
+    for line in WITNESS.worst():
+        print(f"  {line}")
     print(
         f"stall: p99 {p99:.0f} ms, max {worst:.0f} ms while 8 downloads ran at {rate:.0f} MB/s "
         f"(CLI {cli_rate:.0f} MB/s)"

@@ -102,6 +102,12 @@ def test_an_export_runs_in_the_engine_process_below_the_windows_priority(
                 assert pid != os.getpid()
                 if hasattr(os, "getpriority"):
                     assert os.getpriority(os.PRIO_PROCESS, pid) > os.getpriority(os.PRIO_PROCESS, 0)
+                if sys.platform.startswith("linux"):
+                    # Every thread of the child, its download threads too, yields to any normal one.
+                    await asyncio.sleep(0.5)
+                    tasks = [int(name) for name in os.listdir(f"/proc/{pid}/task")]
+                    assert len(tasks) > 1
+                    assert {os.sched_getscheduler(t) for t in tasks} == {os.SCHED_IDLE}
                 done = await _until(control, record.id, JobState.DONE, JobState.FAILED)
                 assert done.state is JobState.DONE, done.error
                 # Whatever the simulator served is what was saved and recorded.
