@@ -13,6 +13,8 @@ import subprocess
 import sys
 import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -127,26 +129,31 @@ def check_export(app: Frozen, work: Path) -> None:
         process.communicate(timeout=30)
 
 
-def check_engine_process(app: Frozen, work: Path) -> None:
-    """The window's engine process, started as the window starts it (the console program with
-    `engine-service`, workstation.engine_process), runs an Axis export sent over its pipes to done, and
-    ends when told to stop."""
+def _engine_submit(app: Frozen, url: str, out_dir: Path, seconds: int) -> dict[str, object]:
+    """The window's submit request for `seconds` of the Axis simulator's first camera."""
+    server = {"vendor": "axis", "url": url, "user": "demo"}
+    args = ["--vendor", "axis", "--url", url, "--user", "demo", "--password-env", "SMOKE_PW", "--json"]
+    camera = json.loads(app.run("cameras", "cameras", *args))[0]["id"]
+    end = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
+    span = {"start": (end - timedelta(seconds=seconds)).isoformat(), "end": end.isoformat()}
+    return {
+        "id": 1,
+        "op": "submit",
+        "server": server,
+        "request": {"camera_id": camera, "span": span, "format": "mkv", "options": {}},
+        "out_dir": str(out_dir),
+        "operator": "smoke",
+        "passwords": [[server, "demo"]],
+    }
+
+
+@contextmanager
+def _engine_exporting(app: Frozen, out_dir: Path, seconds: int) -> Iterator[subprocess.Popen[bytes]]:
+    """The frozen engine process, started as the window starts it, asked for an export of `seconds`
+    from a frozen Axis simulator; killed if the step outlasts STEP_TIMEOUT, and the simulator ended."""
     sim, url = app.start_sim(Vendor.AXIS)
     try:
-        server = {"vendor": "axis", "url": url, "user": "demo"}
-        args = ["--vendor", "axis", "--url", url, "--user", "demo", "--password-env", "SMOKE_PW", "--json"]
-        camera = json.loads(app.run("cameras", "cameras", *args))[0]["id"]
-        end = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
-        span = {"start": (end - timedelta(seconds=2)).isoformat(), "end": end.isoformat()}
-        submit = {
-            "id": 1,
-            "op": "submit",
-            "server": server,
-            "request": {"camera_id": camera, "span": span, "format": "mkv", "options": {}},
-            "out_dir": str(work / "engine-evidence"),
-            "operator": "smoke",
-            "passwords": [[server, "demo"]],
-        }
+        submit = _engine_submit(app, url, out_dir, seconds)
         engine = subprocess.Popen(  # noqa: S603 - our own frozen program
             [str(app.cli), "engine-service", "--home", app.env["VMS_DESK_HOME"]],
             stdin=subprocess.PIPE,
@@ -158,31 +165,76 @@ def check_engine_process(app: Frozen, work: Path) -> None:
         watchdog.start()
         try:
             assert engine.stdin is not None
-            assert engine.stdout is not None
             engine.stdin.write(json.dumps(submit).encode() + b"\n")
             engine.stdin.flush()
-            state = ""
-            for line in engine.stdout:
-                message = json.loads(line)
-                if message.get("reply") == 1 and "error" in message:
-                    raise SmokeFailed(f"engine process: the export was refused: {message['error']}")
-                if message.get("event") == "record":
-                    state = message["record"]["state"]
-                    if state in ("done", "failed", "cancelled"):
-                        break
-            if state != "done":
-                raise SmokeFailed(f"engine process: the export ended {state or 'without a word'}.")
-            engine.stdin.write(b'{"id": 2, "op": "stop"}\n')
-            engine.stdin.flush()
-            engine.stdin.close()
-            code = engine.wait(timeout=STEP_TIMEOUT)
+            yield engine
         finally:
             watchdog.cancel()
-        if code != 0:
-            raise SmokeFailed(f"engine process: exit {code}: {engine.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
     finally:
         sim.terminate()
         sim.communicate(timeout=30)
+
+
+def check_engine_process(app: Frozen, work: Path) -> None:
+    """The window's engine process, started as the window starts it (the console program with
+    `engine-service`, workstation.engine_process), runs an Axis export sent over its pipes to done, and
+    ends when told to stop."""
+    with _engine_exporting(app, work / "engine-evidence", 2) as engine:
+        assert engine.stdin is not None
+        assert engine.stdout is not None
+        state = ""
+        for line in engine.stdout:
+            message = json.loads(line)
+            if message.get("reply") == 1 and "error" in message:
+                raise SmokeFailed(f"engine process: the export was refused: {message['error']}")
+            if message.get("event") == "record":
+                state = message["record"]["state"]
+                if state in ("done", "failed", "cancelled"):
+                    break
+        if state != "done":
+            raise SmokeFailed(f"engine process: the export ended {state or 'without a word'}.")
+        engine.stdin.write(b'{"id": 2, "op": "stop"}\n')
+        engine.stdin.flush()
+        engine.stdin.close()
+        code = engine.wait(timeout=STEP_TIMEOUT)
+        if code != 0:
+            raise SmokeFailed(f"engine process: exit {code}: {engine.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
+
+
+def check_engine_kept_running(app: Frozen, work: Path) -> None:
+    """The window's choice "Keep running" on closing: the frozen engine process is told `detach`, its
+    pipes are closed as a closing window closes them, and it finishes the export alone, then ends by
+    itself with 0; the job is done and the audit log says `kept running`, then `finished`."""
+    # A minute of video: the export is still running when the window lets go of it.
+    with _engine_exporting(app, work / "kept-evidence", 60) as engine:
+        assert engine.stdin is not None
+        assert engine.stdout is not None
+        assert engine.stderr is not None
+        job_id = ""
+        for line in engine.stdout:
+            message = json.loads(line)
+            if message.get("reply") == 1:
+                if "error" in message:
+                    raise SmokeFailed(f"kept running: the export was refused: {message['error']}")
+                job_id = message["ok"]["id"]
+                break
+        engine.stdin.write(b'{"id": 2, "op": "detach", "operator": "smoke"}\n')
+        engine.stdin.flush()
+        for line in engine.stdout:
+            if json.loads(line).get("reply") == 2:
+                break
+        for pipe in (engine.stdin, engine.stdout, engine.stderr):
+            pipe.close()  # the window is gone: the pipes have no one at the other end
+        code = engine.wait(timeout=STEP_TIMEOUT)
+        if code != 0:
+            raise SmokeFailed(f"kept running: the engine process ended with {code}.")
+        jobs = {job["id"]: job for job in json.loads(app.run("jobs", "jobs", "--json"))}
+        if jobs.get(job_id, {}).get("state") != "done":
+            raise SmokeFailed(f"kept running: the export ended {jobs.get(job_id, {}).get('state')}.")
+        entries = json.loads(app.run("audit", "audit", "--json"))
+        said = [e["outcome"] for e in entries if e.get("action") == "engine"]
+        if said[-2:] != ["kept running", "finished"]:
+            raise SmokeFailed(f"kept running: the audit log says {said} of the engine process.")
 
 
 def check_team_store(app: Frozen) -> None:
@@ -233,6 +285,8 @@ def smoke(bundle: Path, *, want_libvlc: bool) -> SmokeResult:
         print("smoke: axis export done and verified", flush=True)
         check_engine_process(app, work)
         print("smoke: the window's engine process exported over its pipes", flush=True)
+        check_engine_kept_running(app, work)
+        print("smoke: an export kept running after its window closed ended done", flush=True)
         check_team_store(app)
         print("smoke: the PostgreSQL driver loads; store roles prints its SQL", flush=True)
         seconds = check_gui(app, work)

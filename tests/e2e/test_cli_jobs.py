@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -49,6 +50,10 @@ async def test_cli_and_engine_share_the_store(
 
     # While the engine works: the supervisor's view, and a CLI export on another server.
     listed = await asyncio.to_thread(cli, cli_home, "jobs", "--json")
+    # The text table says how far a running job is.
+    running = await asyncio.to_thread(cli, cli_home, "jobs")
+    (line,) = [row for row in running.stdout.splitlines() if row.startswith(gui_job.id[:8])]
+    assert re.fullmatch(r"processing \d{1,3}%", line.split("\t")[1]), line
     exported = await asyncio.to_thread(
         cli,
         cli_home,

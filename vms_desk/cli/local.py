@@ -19,7 +19,7 @@ from vms_desk.core.times import local_zone, parse_user_time
 from vms_desk.evidence.manifest import iso_utc
 from vms_desk.evidence.verify import VerifyReport, verify
 from vms_desk.jobs.records import JobRecord
-from vms_desk.present.board import BoardFilter, board_row, filtered
+from vms_desk.present.board import BoardFilter, board_row, filtered, percent_done
 
 from .common import EXIT_FAILED, EXIT_OK, open_workstation, print_json, say_error
 from .resume import job_ids
@@ -124,8 +124,10 @@ def jobs_command(args: argparse.Namespace) -> int:
         return EXIT_OK
     for record in records:
         where = record.error or (str(record.evidence_dir) if record.evidence_dir else "")
+        percent = percent_done(record)  # the server's export or the download, while it runs
+        state = f"{record.state} {percent}%" if percent is not None else str(record.state)
         sys.stdout.write(
-            f"{record.id[:8]}\t{record.state}\t{iso_utc(record.updated)}\t{record.server.vendor.value}\t"
+            f"{record.id[:8]}\t{state}\t{iso_utc(record.updated)}\t{record.server.vendor.value}\t"
             f"{record.camera_name or record.camera_id}\t{record.request.format}\t{where}\n"
         )
     return EXIT_OK

@@ -39,11 +39,12 @@ def state_text(record: JobRecord) -> str:
     if record.state not in _STEPS:
         return word
     step = _STEPS.index(record.state) + 1
-    percent = _percent(record)
+    percent = percent_done(record)
     return f"{word} (step {step} of {len(_STEPS)}, {percent}%)" if percent is not None else word
 
 
-def _percent(record: JobRecord) -> int | None:
+def percent_done(record: JobRecord) -> int | None:
+    """How far the running step is, in whole percent (None where the step has no measure)."""
     if record.state is JobState.DOWNLOADING and record.bytes_total:
         return int(100 * record.bytes_done / record.bytes_total)
     if record.state is JobState.PROCESSING:
